@@ -1,0 +1,9 @@
+/* Multiboot2 constants (Multiboot2 specification 2.0, §3.1 and §3.6).  Shared with nasm. */
+#ifndef CADRE_MULTIBOOT2_DEFS_H
+#define CADRE_MULTIBOOT2_DEFS_H
+
+#define MB2_HEADER_MAGIC 0xe85250d6     /* §3.1.2: in the OS image header */
+#define MB2_ARCH_I386 0                 /* 32-bit protected mode entry */
+#define MB2_BOOTLOADER_MAGIC 0x36d76289 /* §3.3: in EAX at the entry point */
+
+#endif

@@ -1,0 +1,75 @@
+/* Reading the multiboot2 boot information (Multiboot2 specification 2.0, §3.6).
+ *
+ * Plain C with no kernel dependencies, so the host-side tests and the fuzzer (test/host/) run
+ * the very same code.  Every tag is checked against the information's total size and its own
+ * size before a byte of it is read; what is kept is copied out, because the loader's memory
+ * may be reused. */
+#ifndef CADRE_MULTIBOOT2_H
+#define CADRE_MULTIBOOT2_H
+
+#include "boot/multiboot2.defs.h"
+#include "lib/compiler.h"
+
+/* Tag types (§3.6.1 onwards) */
+enum {
+    MB2_TAG_END = 0,
+    MB2_TAG_CMDLINE = 1,
+    MB2_TAG_LOADER_NAME = 2,
+    MB2_TAG_MODULE = 3,
+    MB2_TAG_BASIC_MEMINFO = 4,
+    MB2_TAG_BOOTDEV = 5,
+    MB2_TAG_MMAP = 6,
+    MB2_TAG_FRAMEBUFFER = 8,
+    MB2_TAG_ACPI_OLD = 14, /* a copy of the ACPI 1.0 RSDP */
+    MB2_TAG_ACPI_NEW = 15, /* a copy of the ACPI 2.0+ RSDP */
+};
+
+/* Memory map entry types (§3.6.8) */
+enum {
+    MB2_MEM_AVAILABLE = 1,
+    MB2_MEM_RESERVED = 2,
+    MB2_MEM_ACPI_RECLAIMABLE = 3,
+    MB2_MEM_NVS = 4,
+    MB2_MEM_BADRAM = 5,
+};
+
+#define MB2_MAX_TOTAL_SIZE (1u << 20) /* no sane loader hands over more than 1 MiB of tags */
+#define MB2_MAX_MMAP 128
+#define MB2_CMDLINE_MAX 1024
+#define MB2_LOADER_MAX 64
+#define MB2_RSDP_MAX 36 /* an ACPI 2.0 RSDP (ACPI 6.5 §5.2.5.3) */
+
+struct mb2_mmap_entry {
+    uint64_t base, length;
+    uint32_t type;
+};
+
+struct boot_info {
+    uint32_t total_size;
+    unsigned ntags;
+    char cmdline[MB2_CMDLINE_MAX];
+    bool has_cmdline;
+    char loader[MB2_LOADER_MAX];
+    struct mb2_mmap_entry mmap[MB2_MAX_MMAP];
+    unsigned mmap_count;
+    bool mmap_truncated;
+    bool has_meminfo;
+    uint32_t mem_lower_kib, mem_upper_kib;
+    uint8_t rsdp[MB2_RSDP_MAX];
+    unsigned rsdp_len; /* 0: no RSDP tag */
+    unsigned rsdp_tag; /* MB2_TAG_ACPI_OLD or MB2_TAG_ACPI_NEW */
+    /* The first problem found and how many there were.  A problem in one tag skips that tag;
+     * a problem in the list itself ends the walk with what was read so far. */
+    char problem[160];
+    unsigned nproblems;
+};
+
+/* Reads the information at `mbi`, of which `avail` bytes may be read at most.  Returns 0 when
+ * the list was read to its end tag, -1 when it could not be (bad header, no end tag); in both
+ * cases `out` holds every sound tag seen and `problem` says what was wrong. */
+int mb2_parse(const void *mbi, size_t avail, struct boot_info *out);
+
+/* Sum of the lengths of the available (type 1) memory map entries, in bytes. */
+uint64_t mb2_usable_bytes(const struct boot_info *bi);
+
+#endif

@@ -1,0 +1,27 @@
+#ifndef CADRE_IDT_H
+#define CADRE_IDT_H
+
+#include "lib/compiler.h"
+
+/* One 16-byte IDT gate (SDM vol. 3A §6.14.1, figure 6-8). */
+struct idt_gate {
+    uint16_t offset_lo;
+    uint16_t selector;
+    uint8_t ist; /* bits 0-2: IST index, 0 = none */
+    uint8_t type_attr; /* P, DPL, type */
+    uint16_t offset_mid;
+    uint32_t offset_hi;
+    uint32_t reserved;
+} __packed;
+_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate");
+
+struct idt_gate idt_gate_make(uintptr_t handler, unsigned ist, unsigned type, unsigned dpl);
+/* The seeds' early_idt_handler_array: vectors 0-31 to the common stubs, no IST.  Called from
+ * src/boot/entry.asm before the first line of kmain. */
+void idt_early_init(void);
+
+/* Stubs from src/cpu/isr.asm */
+extern const uintptr_t isr_stub_table[256];
+extern const uint64_t isr_error_code_mask;
+
+#endif

@@ -1,0 +1,34 @@
+#include "cpu/stacks.h"
+
+#include "kernel/layout.defs.h"
+
+extern char boot_stack_bottom[], boot_stack_top[];
+
+#define MAX_STACKS 2048 /* 6 stacks for each of up to 288 CPUs, and room */
+
+static struct stack_info stacks[MAX_STACKS];
+static unsigned nstacks;
+
+void stack_register(uintptr_t lo, uintptr_t hi, const char *name, int cpu)
+{
+    unsigned i = __atomic_fetch_add(&nstacks, 1, __ATOMIC_RELAXED);
+    if (i < MAX_STACKS)
+        stacks[i] = (struct stack_info){ lo, hi, name, cpu };
+}
+
+bool stack_find(uintptr_t addr, struct stack_info *out)
+{
+    if (addr >= (uintptr_t)boot_stack_bottom && addr < (uintptr_t)boot_stack_top) {
+        *out = (struct stack_info){ (uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top,
+                                    "boot", 0 };
+        return true;
+    }
+    unsigned n = MIN(__atomic_load_n(&nstacks, __ATOMIC_ACQUIRE), (unsigned)MAX_STACKS);
+    for (unsigned i = 0; i < n; i++) {
+        if (addr >= stacks[i].lo && addr < stacks[i].hi) {
+            *out = stacks[i];
+            return true;
+        }
+    }
+    return false;
+}

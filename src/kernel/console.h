@@ -1,0 +1,25 @@
+/* The console: COM1, mirrored byte for byte to port 0xE9 (QEMU -debugcon, bochs).
+ *
+ * Every line is prefixed "[SSSSS.UUUUUU] cpuN: " (docs/serial-log.md).  A kprintf call prints
+ * whole lines: text without a final newline gets one.  One lock, taken per call, keeps lines
+ * from different CPUs apart; console_lock() holds it across several calls (a panic report, a
+ * table).  It is recursive on one CPU, so an exception or NMI that prints while its CPU holds
+ * the lock still gets its lines out. */
+#ifndef CADRE_CONSOLE_H
+#define CADRE_CONSOLE_H
+
+#include <stdarg.h>
+
+#include "lib/compiler.h"
+
+#define DEBUGCON_PORT 0xe9
+
+void console_init(void);
+int kprintf(const char *fmt, ...) __printf(1, 2);
+int vkprintf(const char *fmt, va_list ap);
+void console_lock(void);
+void console_unlock(void);
+/* For the panic path: wait for the lock a bounded time, then take it from whoever has it. */
+void console_lock_for_panic(void);
+
+#endif

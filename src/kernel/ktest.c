@@ -1,0 +1,128 @@
+#include "kernel/ktest.h"
+
+#include <stdarg.h>
+
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/power.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+extern const struct ktest __ktest_start[], __ktest_end[];
+
+static char selection[CMDLINE_MAX];
+static bool failed, skipped;
+static char skip_reason[128];
+
+static const char *param_test(const char *v)
+{
+    if (!v || !*v)
+        return "expected test=all, test=NAME[,NAME...] or test=fault:NAME";
+    strlcpy(selection, v, sizeof selection);
+    return NULL;
+}
+KERNEL_PARAM("test", param_test, "all|NAME[,NAME...]|fault:NAME: run in-kernel tests (KTAP)");
+
+const char *ktest_selection(void) { return selection[0] ? selection : NULL; }
+
+void ktest_expect(bool ok, const char *file, int line, const char *fmt, ...)
+{
+    if (ok)
+        return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kprintf("# %s:%d: expectation failed: %s", file, line, msg);
+    failed = true;
+}
+
+void ktest_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(skip_reason, sizeof skip_reason, fmt, ap);
+    va_end(ap);
+    skipped = true;
+}
+
+void ktest_log(const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kprintf("# %s", msg);
+}
+
+static const struct ktest *find(const char *name, size_t len)
+{
+    for (const struct ktest *t = __ktest_start; t < __ktest_end; t++)
+        if (strlen(t->name) == len && !strncmp(t->name, name, len))
+            return t;
+    return NULL;
+}
+
+/* Calls fn(name, len, test-or-NULL) for each selected name, in order. */
+static unsigned for_each_selected(void (*fn)(const char *, size_t, const struct ktest *, unsigned *),
+                                  unsigned *state)
+{
+    unsigned n = 0;
+    if (!strcmp(selection, "all")) {
+        for (const struct ktest *t = __ktest_start; t < __ktest_end; t++, n++)
+            if (fn)
+                fn(t->name, strlen(t->name), t, state);
+        return n;
+    }
+    for (const char *s = selection; *s;) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        if (len) {
+            if (fn)
+                fn(s, len, find(s, len), state);
+            n++;
+        }
+        s += len + (comma ? 1 : 0);
+    }
+    return n;
+}
+
+static void run_one(const char *name, size_t len, const struct ktest *t, unsigned *state)
+{
+    unsigned number = ++state[0];
+    failed = skipped = false;
+    if (!t) {
+        kprintf("not ok %u %.*s # no such test", number, (int)len, name);
+        state[1]++;
+        return;
+    }
+    t->fn();
+    if (failed) {
+        kprintf("not ok %u %s", number, t->name);
+        state[1]++;
+    } else if (skipped) {
+        kprintf("ok %u %s # SKIP %s", number, t->name, skip_reason);
+    } else {
+        kprintf("ok %u %s", number, t->name);
+    }
+}
+
+__noreturn void ktest_run_and_exit(void)
+{
+    if (!strncmp(selection, "fault:", 6)) {
+        fault_raise(selection + 6);
+        kprintf("test: fault:%s did not end the kernel", selection + 6);
+        qemu_exit(QEMU_EXIT_FAIL);
+        power_off();
+    }
+    unsigned state[2] = { 0, 0 }; /* tests run, tests failed */
+    unsigned total = for_each_selected(NULL, NULL);
+    kprintf("KTAP version 1");
+    kprintf("1..%u", total);
+    for_each_selected(run_one, state);
+    kprintf("# cadre tests: %u run, %u failed", state[0], state[1]);
+    qemu_exit(state[1] ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+    power_off();
+}

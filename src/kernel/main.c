@@ -1,0 +1,71 @@
+/* kmain: the BSP's path from the boot stub to "ready". */
+#include "boot/bootinfo.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "irq/pic.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/fwcfg.h"
+#include "kernel/ktest.h"
+#include "kernel/power.h"
+#include "kernel/time.h"
+#include "lib/string.h"
+
+#define FWCFG_CMDLINE "opt/cadre/cmdline"
+
+static bool poweroff_when_ready;
+
+static const char *param_poweroff(const char *v)
+{
+    if (v)
+        return "takes no value";
+    poweroff_when_ready = true;
+    return NULL;
+}
+KERNEL_PARAM("poweroff", param_poweroff, "power off once the kernel is ready (ACPI S5, else isa-debug-exit)");
+
+static char cmdline[CMDLINE_MAX];
+
+/* GRUB's command line, then fw_cfg's opt/cadre/cmdline appended: options given later win. */
+static void cmdline_init(void)
+{
+    char extra[CMDLINE_MAX];
+    strlcpy(cmdline, boot_info.cmdline, sizeof cmdline);
+    long n = fwcfg_read_file(FWCFG_CMDLINE, extra, sizeof extra);
+    if (n > 0) {
+        for (long i = 0; i < n; i++)
+            if (extra[i] == '\n' || extra[i] == '\r')
+                extra[i] = ' ';
+        if (strlcat(cmdline, " ", sizeof cmdline) >= sizeof cmdline ||
+            strlcat(cmdline, extra, sizeof cmdline) >= sizeof cmdline)
+            kprintf("cmdline: warning: command line longer than %d bytes; cut", CMDLINE_MAX - 1);
+    }
+    kprintf("cmdline: \"%s\"", boot_info.cmdline);
+    if (n > 0)
+        kprintf("cmdline: from fw_cfg %s: \"%s\"", FWCFG_CMDLINE, extra);
+    cmdline_apply(cmdline);
+}
+
+/* Entered from src/boot/entry.asm on the boot stack, GS on the BSP's per-CPU area, the early
+ * IDT loaded.  It sets this CPU's canary, so it must have no stack protector itself, and it
+ * never returns. */
+__no_stack_protector __noreturn void kmain(uint32_t mb2_phys);
+__no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
+{
+    percpu_canary_init();
+    pic_disable(); /* the BIOS left it on vectors 8-15, where exceptions live */
+    console_init();
+    time_init();
+    kprintf("cadre: booting on cpu0; tsc %llu.%03llu MHz (%s)", (unsigned long long)(tsc_khz() / 1000),
+            (unsigned long long)(tsc_khz() % 1000), tsc_source());
+    bootinfo_init(mb2_phys);
+    cmdline_init();
+
+    kprintf("cadre: ready: %u cpus online", 1u);
+    if (ktest_selection())
+        ktest_run_and_exit();
+    if (poweroff_when_ready)
+        power_off();
+    for (;;)
+        safe_halt();
+}

@@ -1,0 +1,36 @@
+#include "kernel/pit.h"
+
+#include "cpu/cpu.h"
+
+/* Ports and mode bits (Intel 82C54 datasheet; PC port 0x61 is the speaker/gate register). */
+#define PIT_CH2_DATA 0x42
+#define PIT_COMMAND 0x43
+#define   PIT_SEL_CH2 0x80
+#define   PIT_ACCESS_LOHI 0x30
+#define   PIT_MODE0 0x00 /* interrupt on terminal count: OUT goes high when the count ends */
+#define PORT_SPEAKER 0x61
+#define   SPEAKER_GATE2 0x01 /* gate input of channel 2 */
+#define   SPEAKER_DATA 0x02  /* speaker on: keep it off */
+#define   SPEAKER_OUT2 0x20  /* channel 2's OUT, read-only */
+
+uint64_t pit_measure_tsc(uint16_t ticks)
+{
+    uint8_t old = inb(PORT_SPEAKER);
+    outb(PORT_SPEAKER, (old & ~SPEAKER_DATA) & ~SPEAKER_GATE2);
+    outb(PIT_COMMAND, PIT_SEL_CH2 | PIT_ACCESS_LOHI | PIT_MODE0);
+    outb(PIT_CH2_DATA, ticks & 0xff);
+    outb(PIT_CH2_DATA, ticks >> 8);
+    /* Counting starts when the gate rises. */
+    outb(PORT_SPEAKER, (old & ~SPEAKER_DATA) | SPEAKER_GATE2);
+    uint64_t start = rdtsc();
+    /* Bound: far more port reads than any real count needs (each read takes ~1 us). */
+    for (unsigned long i = 0; i < 50000000UL; i++) {
+        if (inb(PORT_SPEAKER) & SPEAKER_OUT2) {
+            uint64_t cycles = rdtsc() - start;
+            outb(PORT_SPEAKER, old & ~SPEAKER_DATA);
+            return cycles;
+        }
+    }
+    outb(PORT_SPEAKER, old & ~SPEAKER_DATA);
+    return 0;
+}

@@ -1,0 +1,23 @@
+#include "kernel/power.h"
+
+#include "cpu/cpu.h"
+#include "kernel/console.h"
+#include "kernel/serial.h"
+
+__attribute__((weak)) bool acpi_power_off(void) { return false; }
+
+void qemu_exit(enum qemu_exit_code code)
+{
+    serial_drain();
+    outl(QEMU_DEBUG_EXIT_PORT, code);
+}
+
+__noreturn void power_off(void)
+{
+    kprintf("cadre: powering off");
+    if (!acpi_power_off())
+        kprintf("cadre: ACPI S5 is not available; using isa-debug-exit");
+    qemu_exit(QEMU_EXIT_POWEROFF);
+    kprintf("cadre: could not power off (no ACPI S5, no isa-debug-exit): halting");
+    halt_forever();
+}

@@ -1,0 +1,16 @@
+/* The 16550 UART on COM1, the kernel's console. */
+#ifndef CADRE_SERIAL_H
+#define CADRE_SERIAL_H
+
+#include "lib/compiler.h"
+
+#define COM1_BASE 0x3f8
+
+void serial_init(void);
+bool serial_present(void);
+/* Writes one byte, waiting (bounded) for room in the transmitter. */
+void serial_putc(char c);
+/* Waits (bounded) until every byte has left the UART, e.g. before QEMU is told to exit. */
+void serial_drain(void);
+
+#endif
