@@ -1,0 +1,666 @@
+"""Boot cadre's ISO in QEMU and read what the kernel printed.
+
+One call, one boot:
+
+    import qemu
+    b = qemu.boot("test=all", smp=4, machine="q35")
+    assert b.rc == qemu.EXIT_PASS, b.summary()
+    for ok, number, name, directive, diagnostics in b.ktap().tests: ...
+
+Used by the pytest suite in test/ (through the `vm` fixture of test/conftest.py, which shows
+each boot's command and serial log when a test fails) and by benchmark scripts.  Standard
+library only (Debian's /usr/bin/python3, 3.11).
+
+What a boot is made of
+----------------------
+* The ISO is $CADRE_ISO, else <repo>/build/cadre.iso (what `make iso` and `make run` use).
+* QEMU: `-M MACHINE -m MEM -smp SMP -display none -no-reboot -monitor none -boot d`, TCG by
+  default (`-accel kvm -cpu host` for accel="kvm"), isa-debug-exit at 0xf4 so the kernel can
+  end the run with a status, port 0xE9 (debugcon) to a file, a QMP unix socket, and COM1 on a
+  unix-socket chardev with a logfile (below).  `-nodefaults` is not used: it boots fine but
+  saves no time (measured: 0.44 s either way) and would make the tests' machine differ from
+  the one `make run` starts (no VGA, no NIC).
+* The command line goes through a temporary file to `-fw_cfg name=opt/cadre/cmdline,file=F`
+  (only when it is non-empty); the kernel appends it to GRUB's (`panic=exit`).
+* Every boot has a private temporary directory (sockets, command-line file, debugcon, QEMU's
+  stderr), removed afterwards, so boots can run in parallel (pytest-xdist).  The serial log is
+  kept as <repo>/build/test-logs/<name>-<n>.log ($CADRE_TEST_LOGS overrides the directory);
+  n is taken with O_EXCL, so it is unique across parallel processes.
+
+The serial port: how the log is captured and how input gets in
+---------------------------------------------------------------
+COM1 is `-chardev socket,id=ser0,path=DIR/serial.sock,server=on,wait=off,logfile=LOG
+-serial chardev:ser0`.  QEMU itself writes every byte the guest sends to LOG, whether or not
+a client is connected to the socket (checked on QEMU 7.2: with no client the socket backend
+drops the bytes but still logs them; the log was byte-for-byte the `-serial file:` output,
+GRUB's escape codes included).  The harness tails LOG to match `until`, `on_match` and
+`serial_input` patterns, and that file is the saved log: there is one source of truth, and
+it is complete even if this process dies.  Only when `serial_input` is given does the harness
+connect to the socket (at once, before the guest runs far), send the bytes when their pattern
+appears, and read and discard what QEMU sends it, so the socket never fills up and stalls the
+guest's UART.  test_boot.py::test_serial_input_and_qmp checks with QEMU's HMP `i` (port read)
+that the bytes reach the UART's receive buffer.
+
+Lines
+-----
+A kernel line is `[SSSSS.UUUUUU] cpuN: text` (CRLF line ends; Boot.log has the CRs removed).
+GRUB writes escape codes and "  Booting `cadre'" first, so kernel lines are found by their
+prefix, never by position.  Patterns (`until`, `on_match`, `serial_input`, Boot.find) are
+regular expressions searched (re.search) in the text part of each kernel line, i.e. after
+the "cpuN: " prefix.
+
+Exit status
+-----------
+isa-debug-exit gives (code << 1) | 1: EXIT_PASS 33, EXIT_FAIL 35, EXIT_PANIC 37, EXIT_POWEROFF
+39.  A triple fault under -no-reboot, or QEMU's own `quit`, gives 0: 0 never means success.
+Boot.rc is None when the harness stopped QEMU itself (`until` matched, or the time ran out;
+Boot.timed_out tells which).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from typing import Callable, NamedTuple, Sequence
+
+EXIT_PASS, EXIT_FAIL, EXIT_PANIC, EXIT_POWEROFF = 33, 35, 37, 39
+EXIT_NAMES = {
+    EXIT_PASS: "tests passed",
+    EXIT_FAIL: "a test failed",
+    EXIT_PANIC: "kernel panic",
+    EXIT_POWEROFF: "poweroff through isa-debug-exit",
+    0: "QEMU exited normally (triple fault, ACPI poweroff or quit): not a pass",
+}
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+
+# `[SSSSS.UUUUUU] cpuN: text`; the text may be empty.
+LINE_RE = re.compile(r"^\[(\d{5})\.(\d{6})\] cpu(\d+): ?(.*)$")
+_PANIC_START_RE = re.compile(r"^PANIC: cpu\d+: ")
+_PANIC_END_RE = re.compile(r"^PANIC: cpu\d+: end of report")
+
+POLL_INTERVAL = 0.01  # seconds between looks at the serial log
+
+
+def iso_path() -> str:
+    return os.environ.get("CADRE_ISO") or os.path.join(REPO, "build", "cadre.iso")
+
+
+def log_dir() -> str:
+    return os.environ.get("CADRE_TEST_LOGS") or os.path.join(REPO, "build", "test-logs")
+
+
+def vcpu_count(smp: int | str) -> int:
+    """The number of vCPUs an -smp value asks for ("6", "6,sockets=2,cores=3", "sockets=2,cores=2")."""
+    if isinstance(smp, int):
+        return smp
+    parts = str(smp).split(",")
+    opts = {}
+    for p in parts:
+        if "=" in p:
+            k, v = p.split("=", 1)
+            opts[k.strip()] = v.strip()
+        elif p.strip():
+            opts["cpus"] = p.strip()
+    try:
+        if "cpus" in opts:
+            return int(opts["cpus"])
+        n = 1
+        for k in ("sockets", "dies", "clusters", "cores", "threads"):
+            n *= int(opts.get(k, 1))
+        return n
+    except ValueError:
+        return 1
+
+
+def default_timeout(smp: int | str = 1, accel: str = "tcg") -> float:
+    """30 s + 0.5 s per vCPU under TCG (SeaBIOS starts every AP: -smp 255 takes ~8 s before
+    GRUB); 120 s under this machine's KVM, where GRUB alone takes 11-16 s (tooling-facts §2)."""
+    if accel == "kvm":
+        return 120.0
+    return 30.0 + 0.5 * vcpu_count(smp)
+
+
+# --------------------------------------------------------------------------------------------
+# KTAP
+
+
+class KtapTest(NamedTuple):
+    """One top-level KTAP result line: `ok 3 name # SKIP reason`.
+
+    directive is the whole text after " # " (e.g. "SKIP no APIC" or "no such test"), or None;
+    `kind` is its KTAP directive keyword (SKIP, TODO, XFAIL, TIMEOUT, ERROR) if it starts with
+    one.  diagnostics are the `# ...` lines printed since the previous result line (the kernel
+    prints a test's diagnostics before its result), without the "# "."""
+
+    ok: bool
+    number: int
+    name: str
+    directive: str | None
+    diagnostics: list[str]
+
+    @property
+    def kind(self) -> str | None:
+        if self.directive:
+            word = self.directive.split(None, 1)[0].upper()
+            if word in ("SKIP", "TODO", "XFAIL", "TIMEOUT", "ERROR"):
+                return word
+        return None
+
+    @property
+    def skipped(self) -> bool:
+        return self.kind == "SKIP"
+
+    def __str__(self) -> str:
+        s = f"{'ok' if self.ok else 'not ok'} {self.number} {self.name}"
+        return s + (f" # {self.directive}" if self.directive else "")
+
+
+@dataclasses.dataclass
+class KtapResult:
+    version: int | None = None        # N from "KTAP version N", None if no version line
+    plan: int | None = None           # N from "1..N"
+    tests: list[KtapTest] = dataclasses.field(default_factory=list)
+    trailing: list[str] = dataclasses.field(default_factory=list)  # "# ..." after the last result
+    summary: tuple[int, int] | None = None  # (run, failed) from "# cadre tests: R run, F failed"
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def failed(self) -> list[KtapTest]:
+        return [t for t in self.tests if not t.ok]
+
+    @property
+    def passed(self) -> bool:
+        """Version seen, plan kept, numbering right, no problems, nothing `not ok`."""
+        return self.version is not None and not self.problems and not self.failed
+
+    def describe(self) -> str:
+        out = [f"KTAP version {self.version}, plan {self.plan}, {len(self.tests)} results"]
+        out += [str(t) for t in self.tests if not t.ok]
+        out += [f"problem: {p}" for p in self.problems]
+        return "\n".join(out)
+
+
+_KTAP_VERSION_RE = re.compile(r"^KTAP version (\d+)\s*$")
+_KTAP_PLAN_RE = re.compile(r"^1\.\.(\d+)\s*$")
+_KTAP_RESULT_RE = re.compile(r"^(ok|not ok) (\d+)(?: ([^#]*?))?\s*(?:#\s*(.*?))?\s*$")
+_CADRE_SUMMARY_RE = re.compile(r"^# cadre tests: (\d+) run, (\d+) failed$")
+
+
+def parse_ktap(texts: Sequence[str]) -> KtapResult:
+    """Parses the top level of the first KTAP document in `texts` (kernel line texts).
+
+    Everything before the first top-level "KTAP version" line is ignored; after it, lines
+    indented by whitespace (subtests, register dumps) and lines that are not KTAP are ignored,
+    as the KTAP specification allows."""
+    r = KtapResult()
+    started = False
+    pending: list[str] = []
+    expect = 1
+    for text in texts:
+        if not started:
+            m = _KTAP_VERSION_RE.match(text)
+            if m:
+                started = True
+                r.version = int(m.group(1))
+            elif _KTAP_RESULT_RE.match(text) or _KTAP_PLAN_RE.match(text):
+                r.problems.append(f"KTAP line before the version line: {text!r}")
+            continue
+        if text[:1].isspace():
+            continue
+        if _KTAP_VERSION_RE.match(text):
+            r.problems.append(f"second top-level version line: {text!r}")
+            continue
+        m = _KTAP_PLAN_RE.match(text)
+        if m:
+            if r.plan is not None:
+                r.problems.append(f"second plan line: {text!r}")
+            elif r.tests:
+                r.problems.append(f"plan line after {len(r.tests)} results: {text!r}")
+            r.plan = int(m.group(1))
+            continue
+        m = _KTAP_RESULT_RE.match(text)
+        if m:
+            number = int(m.group(2))
+            if number != expect:
+                r.problems.append(f"result number {number} where {expect} was expected: {text!r}")
+            expect = number + 1
+            r.tests.append(KtapTest(m.group(1) == "ok", number, (m.group(3) or "").strip(),
+                                    m.group(4) or None, pending))
+            pending = []
+            continue
+        if text.startswith("#"):
+            m = _CADRE_SUMMARY_RE.match(text)
+            if m:
+                r.summary = (int(m.group(1)), int(m.group(2)))
+            pending.append(text[1:].strip())
+    r.trailing = pending
+    if not started:
+        r.problems.append("no 'KTAP version' line")
+        return r
+    if r.plan is None:
+        r.problems.append("no plan line (1..N)")
+    elif len(r.tests) != r.plan:
+        r.problems.append(f"{len(r.tests)} results for a plan of {r.plan}")
+    if r.summary is not None:
+        run, failed = r.summary
+        if run != len(r.tests) or failed != len(r.failed):
+            r.problems.append(f"summary says {run} run, {failed} failed; the results say "
+                              f"{len(r.tests)} run, {len(r.failed)} failed")
+    return r
+
+
+# --------------------------------------------------------------------------------------------
+# A boot's result
+
+
+@dataclasses.dataclass
+class Boot:
+    log: str = ""                     # the serial log, '\r' removed
+    rc: int | None = None             # QEMU's status; None if the harness stopped QEMU
+    timed_out: bool = False
+    cmd: list[str] = dataclasses.field(default_factory=list)
+    log_path: str = ""                # the saved serial log (raw bytes, as QEMU wrote them)
+    name: str = "boot"
+    cmdline: str = ""                 # what went through fw_cfg
+    elapsed: float = 0.0              # seconds from QEMU's start to its end (or to our stop)
+    stderr: str = ""                  # QEMU's stdout and stderr
+    debugcon: str = ""                # what the guest wrote to port 0xE9, '\r' removed
+    until_match: re.Match | None = None  # the `until` match, if it matched
+    errors: list[str] = dataclasses.field(default_factory=list)  # harness trouble (callbacks, QMP)
+
+    # -- lines
+
+    def kernel_lines(self) -> list[tuple[float, int, str]]:
+        """(seconds, cpu, text) for every well-formed kernel line of the serial log."""
+        out = []
+        for line in self.log.split("\n"):
+            m = LINE_RE.match(line)
+            if m:
+                out.append((int(m.group(1)) + int(m.group(2)) / 1e6, int(m.group(3)), m.group(4)))
+        return out
+
+    def texts(self) -> list[str]:
+        return [t for _, _, t in self.kernel_lines()]
+
+    def find(self, regex: str | re.Pattern) -> re.Match | None:
+        rx = re.compile(regex)
+        for t in self.texts():
+            m = rx.search(t)
+            if m:
+                return m
+        return None
+
+    def findall(self, regex: str | re.Pattern) -> list[re.Match]:
+        rx = re.compile(regex)
+        return [m for m in (rx.search(t) for t in self.texts()) if m]
+
+    def index(self, regex: str | re.Pattern) -> int | None:
+        """Position in texts() of the first line matching regex, or None."""
+        rx = re.compile(regex)
+        for i, t in enumerate(self.texts()):
+            if rx.search(t):
+                return i
+        return None
+
+    def malformed_lines(self) -> list[str]:
+        """Lines from the first kernel line on that lack the `[SSSSS.UUUUUU] cpuN: ` prefix.
+        (Before the first kernel line is GRUB's output.)  A last line without its newline is
+        left out when the harness stopped QEMU, which may have cut it."""
+        lines = self.log.split("\n")
+        first = next((i for i, l in enumerate(lines) if LINE_RE.match(l)), None)
+        if first is None:
+            return []
+        rest = lines[first:]
+        if rest and (rest[-1] == "" or self.rc is None):
+            rest = rest[:-1]
+        return [l for l in rest if not LINE_RE.match(l)]
+
+    # -- structured views
+
+    def ktap(self) -> KtapResult:
+        return parse_ktap(self.texts())
+
+    def panic_report(self) -> list[str] | None:
+        """Texts from the first "PANIC: cpuN:" line to the "end of report" line (inclusive);
+        to the end of the log if the report never ended; None if there was no panic."""
+        texts = self.texts()
+        start = next((i for i, t in enumerate(texts) if _PANIC_START_RE.match(t)), None)
+        if start is None:
+            return None
+        for j in range(start, len(texts)):
+            if _PANIC_END_RE.match(texts[j]):
+                return texts[start:j + 1]
+        return texts[start:]
+
+    # -- for people
+
+    def status(self) -> str:
+        if self.rc is None:
+            if self.timed_out:
+                return "timed out; the harness stopped QEMU"
+            if self.until_match is not None:
+                return "stopped by the harness after `until` matched"
+            return "stopped by the harness"
+        return f"rc {self.rc} ({EXIT_NAMES.get(self.rc, 'unexpected status')})"
+
+    def summary(self) -> str:
+        """One paragraph for assertion messages."""
+        lines = self.kernel_lines()
+        last = lines[-1][2] if lines else "(no kernel line)"
+        return (f"boot {self.name!r}: {self.status()} after {self.elapsed:.1f} s, "
+                f"{len(lines)} kernel lines, last: {last!r}; log {self.log_path}")
+
+    def describe(self, tail: int = 300) -> str:
+        """Command, status and the last `tail` lines of the serial log."""
+        log_lines = self.log.split("\n")
+        if log_lines and log_lines[-1] == "":
+            log_lines.pop()
+        shown = log_lines[-tail:]
+        out = [
+            "command: " + " ".join(_shell_quote(a) for a in self.cmd),
+            f"fw_cfg cmdline: {self.cmdline!r}",
+            f"status: {self.status()}, {self.elapsed:.2f} s",
+            f"serial log: {self.log_path} ({len(log_lines)} lines)",
+        ]
+        if self.errors:
+            out += ["harness errors:"] + ["  " + e for e in self.errors]
+        if self.stderr.strip():
+            out += ["QEMU stderr:"] + ["  " + l for l in self.stderr.rstrip().split("\n")[-20:]]
+        out.append(f"--- serial log, last {len(shown)} of {len(log_lines)} lines ---"
+                   if len(shown) < len(log_lines) else "--- serial log ---")
+        out += [_printable(l) for l in shown]
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _shell_quote(s: str) -> str:
+    return s if re.fullmatch(r"[\w@%+=:,./-]+", s) else "'" + s.replace("'", "'\\''") + "'"
+
+
+def _printable(line: str) -> str:
+    # GRUB's escape codes would move the cursor of whoever reads the report.
+    return "".join(c if c.isprintable() or c == "\t" else f"\\x{ord(c):02x}" for c in line)
+
+
+# --------------------------------------------------------------------------------------------
+# QMP
+
+
+class QmpError(RuntimeError):
+    pass
+
+
+class Qmp:
+    """A minimal QMP client on QEMU's unix socket.  cmd() returns the command's "return"
+    value and raises QmpError on an "error" reply; events arriving meanwhile are kept in
+    .events."""
+
+    def __init__(self, path: str, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.settimeout(timeout)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        self.file = self.sock.makefile("rwb", buffering=0)
+        self.events: list[dict] = []
+        self.greeting = self._read()
+        if "QMP" not in self.greeting:
+            raise QmpError(f"no QMP greeting: {self.greeting}")
+        self.cmd("qmp_capabilities")
+
+    def _read(self) -> dict:
+        line = self.file.readline()
+        if not line:
+            raise QmpError("QMP connection closed")
+        return json.loads(line)
+
+    def cmd(self, name: str, **args) -> dict:
+        msg = {"execute": name}
+        if args:
+            msg["arguments"] = args
+        self.file.write(json.dumps(msg).encode() + b"\n")
+        while True:
+            reply = self._read()
+            if "event" in reply:
+                self.events.append(reply)
+                continue
+            if "error" in reply:
+                raise QmpError(f"{name}: {reply['error'].get('class')}: {reply['error'].get('desc')}")
+            return reply.get("return", {})
+
+    def hmp(self, command_line: str) -> str:
+        return self.cmd("human-monitor-command", **{"command-line": command_line})
+
+    def close(self) -> None:
+        try:
+            self.file.close()
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------------------------------------------
+# Booting
+
+
+def _reserve_log(name: str) -> str:
+    d = log_dir()
+    os.makedirs(d, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:120] or "boot"
+    n = 1
+    while True:
+        path = os.path.join(d, f"{safe}-{n}.log")
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            return path
+        except FileExistsError:
+            n += 1
+
+
+def _opt(path: str) -> str:
+    """A path inside a QEMU -opt,key=value list: commas are doubled."""
+    return path.replace(",", ",,")
+
+
+def qemu_command(iso: str, tmp: str, log_path: str, cmdline_file: str | None, smp: int | str,
+                 machine: str, cpu: str | None, mem: str, accel: str,
+                 extra_args: Sequence[str] = ()) -> list[str]:
+    cmd = [QEMU, "-M", machine, "-m", str(mem), "-smp", str(smp)]
+    if accel == "kvm":
+        cmd += ["-accel", "kvm", "-cpu", cpu or "host"]
+    else:
+        cmd += ["-accel", accel] + (["-cpu", cpu] if cpu else [])
+    cmd += [
+        "-display", "none", "-no-reboot", "-monitor", "none",
+        "-chardev", f"socket,id=ser0,path={_opt(os.path.join(tmp, 'serial.sock'))},"
+                    f"server=on,wait=off,logfile={_opt(log_path)}",
+        "-serial", "chardev:ser0",
+        "-debugcon", f"file:{os.path.join(tmp, 'debugcon.log')}",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-qmp", f"unix:{_opt(os.path.join(tmp, 'qmp.sock'))},server=on,wait=off",
+        "-cdrom", iso, "-boot", "d",
+    ]
+    if cmdline_file:
+        cmd += ["-fw_cfg", f"name=opt/cadre/cmdline,file={_opt(cmdline_file)}"]
+    return cmd + list(extra_args)
+
+
+def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | None = None,
+         mem: str = "128M", accel: str = "tcg", timeout: float | None = None,
+         until: str | re.Pattern | None = None, extra_args: Sequence[str] = (),
+         name: str = "boot",
+         on_match: Sequence[tuple[str | re.Pattern, Callable[[Qmp], object]]] = (),
+         serial_input: Sequence[tuple[str | re.Pattern, bytes]] | None = None) -> Boot:
+    """Boots the ISO once and returns what happened.
+
+    cmdline: appended to GRUB's through fw_cfg.  smp: an int or an -smp string.  until: stop
+    QEMU once a kernel line matches (rc None).  on_match: (regex, callback(qmp)) pairs, each
+    called once, when its regex first matches a kernel line, with a connected Qmp.
+    serial_input: (regex, bytes) pairs: the bytes go to COM1 when the regex first matches.
+    For each new line the order is: serial_input, on_match, until.  Never raises because of
+    what the guest did; if a callback raises, QEMU is stopped, the exception gets a `.boot`
+    attribute (the Boot so far) and is re-raised."""
+    iso = iso_path()
+    if not os.path.isfile(iso):
+        raise FileNotFoundError(f"cadre ISO not found at {iso}: run `make iso` (or set CADRE_ISO)")
+    if timeout is None:
+        timeout = default_timeout(smp, accel)
+    until_rx = re.compile(until) if until is not None else None
+    matchers = [[re.compile(rx), cb, False] for rx, cb in on_match]
+    inputs = [[re.compile(rx), data, False] for rx, data in (serial_input or ())]
+
+    tmp = tempfile.mkdtemp(prefix="cadre-qemu-")
+    log_path = _reserve_log(name)
+    cmdline_file = None
+    if cmdline:
+        cmdline_file = os.path.join(tmp, "cmdline")
+        with open(cmdline_file, "w") as f:
+            f.write(cmdline)
+    cmd = qemu_command(iso, tmp, log_path, cmdline_file, smp, machine, cpu, mem, accel, extra_args)
+    b = Boot(cmd=cmd, log_path=log_path, name=name, cmdline=cmdline)
+
+    err_path = os.path.join(tmp, "qemu.stderr")
+    raw = bytearray()
+    qmp: Qmp | None = None
+    ser: socket.socket | None = None
+    pending_exc: BaseException | None = None
+    t0 = time.monotonic()
+    with open(err_path, "wb") as err, open(log_path, "rb") as logf:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err, stderr=subprocess.STDOUT)
+        try:
+            if inputs:
+                ser = _connect_serial(os.path.join(tmp, "serial.sock"), proc, b)
+            line_start = 0  # offset in raw of the first byte not yet seen as part of a line
+            stop = False
+            while True:
+                exited = proc.poll() is not None
+                chunk = logf.read()
+                if chunk:
+                    raw += chunk
+                if ser is not None:
+                    _drain(ser)
+                # Complete lines only: the kernel ends every line with CRLF.
+                while not stop:
+                    nl = raw.find(b"\n", line_start)
+                    if nl < 0:
+                        break
+                    line = raw[line_start:nl].decode("utf-8", "replace").replace("\r", "")
+                    line_start = nl + 1
+                    m = LINE_RE.match(line)
+                    if not m or exited:
+                        if m and until_rx is not None and b.until_match is None:
+                            b.until_match = until_rx.search(m.group(4))
+                        continue
+                    text = m.group(4)
+                    for item in inputs:
+                        if not item[2] and item[0].search(text):
+                            item[2] = True
+                            if ser is not None:
+                                try:
+                                    ser.sendall(item[1])
+                                except OSError as e:
+                                    b.errors.append(f"serial input for /{item[0].pattern}/: {e}")
+                    for item in matchers:
+                        if not item[2] and item[0].search(text):
+                            item[2] = True
+                            if qmp is None:
+                                qmp = Qmp(os.path.join(tmp, "qmp.sock"))
+                            item[1](qmp)
+                    if until_rx is not None and b.until_match is None:
+                        b.until_match = until_rx.search(text)
+                        if b.until_match:
+                            stop = True
+                if exited:
+                    b.rc = proc.returncode
+                    break
+                if stop:
+                    break
+                if time.monotonic() - t0 > timeout:
+                    b.timed_out = True
+                    break
+                time.sleep(POLL_INTERVAL)
+        except BaseException as e:  # a callback, QMP, or ^C: stop QEMU, keep the log, re-raise
+            pending_exc = e
+            b.errors.append(f"{type(e).__name__}: {e}")
+        finally:
+            b.elapsed = time.monotonic() - t0
+            if proc.poll() is None:
+                _stop(proc)
+            if qmp is not None:
+                qmp.close()
+            if ser is not None:
+                ser.close()
+            raw += logf.read()
+    b.log = raw.decode("utf-8", "replace").replace("\r", "")
+    b.stderr = _read_text(err_path)
+    b.debugcon = _read_text(os.path.join(tmp, "debugcon.log")).replace("\r", "")
+    shutil.rmtree(tmp, ignore_errors=True)
+    if pending_exc is not None:
+        try:
+            pending_exc.boot = b  # type: ignore[attr-defined]
+            pending_exc.add_note(b.summary())
+        except (AttributeError, TypeError):
+            pass
+        raise pending_exc
+    return b
+
+
+def _connect_serial(path: str, proc: subprocess.Popen, b: Boot) -> socket.socket | None:
+    deadline = time.monotonic() + 10
+    while proc.poll() is None and time.monotonic() < deadline:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            s.setblocking(False)
+            return s
+        except OSError:
+            s.close()
+            time.sleep(0.005)
+    b.errors.append(f"could not connect to the serial socket {path}")
+    return None
+
+
+def _drain(s: socket.socket) -> None:
+    try:
+        while s.recv(65536):
+            pass
+    except (BlockingIOError, InterruptedError):
+        pass
+    except OSError:
+        pass
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
