@@ -1,8 +1,33 @@
 #include "cpu/idt.h"
 
+#include "cpu/percpu.h"
 #include "cpu/x86.defs.h"
+#include "kernel/console.h"
+#include "mm/paging.h"
 
 static struct idt_gate early_idt[NUM_EXCEPTIONS] __aligned(16);
+/* Exactly one page, so that it can be mapped read-only once built. */
+static struct idt_gate idt[NUM_VECTORS] __aligned(PAGE_SIZE);
+_Static_assert(sizeof(idt) == PAGE_SIZE, "the IDT fills one page");
+
+/* Every gate of the full IDT.  The handler is always the vector's stub from isr.asm; rows say
+ * what differs.  Interrupt gates throughout: IF is cleared on entry, and a handler that wants
+ * interrupts enables them itself.  #BP is DPL 3 so `int3` works from ring 3 (the seeds'
+ * set_system_intr_gate); the IST gates are the seeds' DOUBLEFAULT/NMI/DEBUG/MCE stacks. */
+static const struct gate_row {
+    uint8_t first, last; /* vector range */
+    uint8_t ist;
+    uint8_t type;
+    uint8_t dpl;
+} gate_table[] = {
+    { 0, 255, 0, GATE_INTERRUPT, 0 },          /* default for every vector */
+    { VEC_DB, VEC_DB, IST_DB, GATE_INTERRUPT, 0 },
+    { VEC_NMI, VEC_NMI, IST_NMI, GATE_INTERRUPT, 0 },
+    { VEC_BP, VEC_BP, 0, GATE_INTERRUPT, 3 },
+    { VEC_DF, VEC_DF, IST_DF, GATE_INTERRUPT, 0 },
+    { VEC_MC, VEC_MC, IST_MC, GATE_INTERRUPT, 0 },
+    { VEC_SYSCALL, VEC_SYSCALL, 0, GATE_INTERRUPT, 3 },
+};
 
 struct idt_gate idt_gate_make(uintptr_t handler, unsigned ist, unsigned type, unsigned dpl)
 {
@@ -16,16 +41,51 @@ struct idt_gate idt_gate_make(uintptr_t handler, unsigned ist, unsigned type, un
     };
 }
 
+uintptr_t idt_gate_handler(const struct idt_gate *g)
+{
+    return (uintptr_t)g->offset_lo | (uintptr_t)g->offset_mid << 16 | (uintptr_t)g->offset_hi << 32;
+}
+
+const struct idt_gate *idt_gate(unsigned vector) { return &idt[vector & 0xff]; }
+
 struct idt_ptr {
     uint16_t limit;
     uint64_t base;
 } __packed;
+
+static void lidt(void *base, size_t size)
+{
+    struct idt_ptr p = { (uint16_t)(size - 1), (uintptr_t)base };
+    __asm__ volatile("lidt %0" : : "m"(p) : "memory");
+}
 
 /* Runs before kmain, so it must be too simple to fault: no stack protector, no calls out. */
 __attribute__((no_stack_protector)) void idt_early_init(void)
 {
     for (unsigned v = 0; v < NUM_EXCEPTIONS; v++)
         early_idt[v] = idt_gate_make(isr_stub_table[v], 0, GATE_INTERRUPT, 0);
-    struct idt_ptr p = { sizeof(early_idt) - 1, (uintptr_t)early_idt };
-    __asm__ volatile("lidt %0" : : "m"(p) : "memory");
+    lidt(early_idt, sizeof early_idt);
+}
+
+/* IST gates name a stack in the TSS of whichever CPU takes the interrupt, so they may only go in
+ * once this CPU has a TSS: before that they would switch to stack 0 (Linux idt.c does the
+ * same two steps). */
+static void build(bool with_ist)
+{
+    for (size_t r = 0; r < ARRAY_SIZE(gate_table); r++) {
+        const struct gate_row *row = &gate_table[r];
+        for (unsigned v = row->first; v <= row->last; v++)
+            idt[v] = idt_gate_make(isr_stub_table[v], with_ist ? row->ist : 0, row->type, row->dpl);
+    }
+}
+
+void trap_init(void) { build(false); }
+void idt_load(void) { lidt(idt, sizeof idt); }
+
+void idt_setup_ist(void)
+{
+    build(true);
+    paging_set_flags((uintptr_t)idt, sizeof idt, PTE_NX | PTE_G);
+    kprintf("idt: %u gates; IST1 #DF, IST2 NMI, IST3 #DB, IST4 #MC; #BP and 0x80 DPL 3; page read-only",
+            NUM_VECTORS);
 }

@@ -6,6 +6,9 @@
 ; definition of which vectors those are; C reads it as isr_error_code_mask.
 
 %include "cpu/x86.inc"
+%include "cpu/percpu.inc"
+
+REGS_VECTOR equ 15 * 8          ; offset of `vector` in struct regs (checked in regs.h)
 
 ISR_ERROR_CODE_MASK equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) \
                       | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30)
@@ -32,6 +35,12 @@ section .text
 ; The CPU has pushed SS, RSP, RFLAGS, CS, RIP (16-byte aligned first, SDM vol. 3A §6.14.2), the
 ; stub an error code and the vector: 7 quadwords.  With 15 general registers that is 22, so RSP
 ; is 16-byte aligned again at the call, as the SysV ABI wants.
+;
+; Hardware interrupts (vectors 32 and up) run on this CPU's IRQ stack, like Linux's
+; hardirq_stack: %gs:irq_count counts the interrupts being handled; the first one switches to
+; %gs:irq_stack_top, a nested one stays where it is (already on the IRQ stack).  Exceptions
+; stay on the stack they interrupted (or their IST stack).  RBX holds the frame's address across
+; the call; it is callee-saved, so the C code gives it back.
 isr_common:
     cld
     push rax
@@ -50,7 +59,20 @@ isr_common:
     push r14
     push r15
     mov rdi, rsp
+    mov rbx, rsp
+    cmp qword [rsp + REGS_VECTOR], NUM_EXCEPTIONS
+    jb .call
+    add dword [gs:PERCPU_IRQ_COUNT], 1
+    cmp dword [gs:PERCPU_IRQ_COUNT], 1
+    jne .call                   ; nested: already on the IRQ stack
+    mov rsp, [gs:PERCPU_IRQ_STACK_TOP]
+.call:
     call interrupt_dispatch
+    mov rsp, rbx
+    cmp qword [rsp + REGS_VECTOR], NUM_EXCEPTIONS
+    jb .restore
+    sub dword [gs:PERCPU_IRQ_COUNT], 1
+.restore:
     pop r15
     pop r14
     pop r13

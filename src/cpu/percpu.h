@@ -1,33 +1,80 @@
 /* The per-CPU area: one per CPU, found through IA32_GS_BASE (docs/percpu.md).
  *
- * Its head is the seeds' fixed_percpu_data: a self pointer at %gs:0 and the stack-protector
- * canary at %gs:40, where -mstack-protector-guard-reg=gs -mstack-protector-guard-offset=40
- * makes the compiler look for it.  this_cpu_read/this_cpu_write go through a __seg_gs pointer,
- * so each is one gs-relative instruction and the compiler checks the field's type. */
+ * Its head follows the seeds' fixed_percpu_data: a self pointer at %gs:0 and the stack-protector
+ * canary at %gs:40, where -mstack-protector-guard-reg=gs -mstack-protector-guard-offset=40 makes
+ * the compiler look for it.  The words between hold what the interrupt entry needs on every
+ * interrupt (IRQ stack, nesting count).  this_cpu_read/this_cpu_write go through a __seg_gs
+ * pointer, so each is one gs-relative instruction and the compiler checks the field's type. */
 #ifndef CADRE_PERCPU_H
 #define CADRE_PERCPU_H
 
 #include "cpu/percpu.defs.h"
+#include "cpu/x86.defs.h"
 #include "lib/compiler.h"
 
+/* The 64-bit TSS (SDM vol. 3A §8.7, figure 8-11). */
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3]; /* stack for an interrupt that raises the privilege to ring 0/1/2 */
+    uint64_t reserved1;
+    uint64_t ist[7]; /* IST1..IST7 */
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iopb_offset; /* = sizeof(struct tss): no I/O permission bitmap */
+} __packed;
+_Static_assert(sizeof(struct tss) == 104, "64-bit TSS");
+
+/* Every CPU's GDT: null, kernel code, kernel data, user data, user code, TSS (16 bytes). */
+#define GDT_ENTRIES 7
+
+enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_ONLINE, CPU_FAILED };
+
+struct percpu_stack {
+    uintptr_t lo, hi;
+};
+
 struct percpu {
-    struct percpu *self;  /* %gs:0 */
-    uint64_t reserved[4]; /* keeps the canary at 40, as in the seeds' fixed_percpu_data */
+    struct percpu *self;    /* %gs:0 */
+    uint64_t irq_stack_top; /* %gs:8: where a hardware interrupt switches to */
+    uint32_t irq_count;     /* %gs:16: interrupts being handled (0 = not on the IRQ stack) */
+    uint32_t reserved0;
+    uint64_t reserved1[2];
     uint64_t stack_canary; /* %gs:40 */
-    uint32_t cpu;          /* dense CPU number, BSP = 0; never an APIC ID */
+    uint32_t cpu;          /* %gs:48: dense CPU number, BSP = 0; never an APIC ID */
     uint32_t apic_id;
+    uint32_t state;        /* enum cpu_state */
     uint32_t in_panic;     /* this CPU is printing a panic report */
+
+    struct percpu_stack kernel_stack, irq_stack, ist_stack[IST_COUNT + 1]; /* ist_stack[1..4] */
+
+    uint64_t gdt[GDT_ENTRIES] __aligned(16);
+    struct tss tss __aligned(16);
+
+    /* Counters (docs/interrupts.md) */
+    uint64_t vector_count[NUM_VECTORS];
+    uint64_t nmi_count;
+    uint64_t spurious_count;
+    /* Where the last #DB / #BP / NMI / hardware-interrupt handler ran, for the tests. */
+    uintptr_t last_db_rsp, last_bp_rsp, last_nmi_rsp, last_irq_rsp;
+    uint32_t last_irq_count; /* irq_count seen by the last hardware-interrupt handler */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == PERCPU_SELF, "percpu self");
+_Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_STACK_TOP, "irq stack top");
+_Static_assert(__builtin_offsetof(struct percpu, irq_count) == PERCPU_IRQ_COUNT, "irq count");
 _Static_assert(__builtin_offsetof(struct percpu, stack_canary) == PERCPU_CANARY, "canary at %gs:40");
 _Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU, "percpu cpu");
 
 #define this_cpu_ptr_gs() ((struct percpu __seg_gs *)0)
 #define this_cpu_read(field) (this_cpu_ptr_gs()->field)
 #define this_cpu_write(field, v) (this_cpu_ptr_gs()->field = (v))
+#define this_cpu_inc(field) (this_cpu_ptr_gs()->field++)
 
 extern struct percpu bsp_percpu;
+extern struct percpu *percpu_areas[MAX_CPUS];
+extern unsigned ncpus_possible; /* areas made so far (BSP + APs to be woken) */
+
+#define per_cpu(n, field) (percpu_areas[n]->field)
 
 static inline struct percpu *this_cpu(void) { return this_cpu_read(self); }
 static inline unsigned cpu_id(void) { return this_cpu_read(cpu); }
@@ -35,5 +82,10 @@ static inline unsigned cpu_id(void) { return this_cpu_read(cpu); }
 /* Sets this CPU's canary.  Call it only from a function that never returns and has no stack
  * protector itself (kmain, the AP entry): frames already on the stack hold the old value. */
 void percpu_canary_init(void);
+/* Makes CPU n's area and its stacks (on the BSP, before the CPU runs).  n = 0 is the BSP's
+ * static area; it only gets its stacks. */
+struct percpu *percpu_create(unsigned n, uint32_t apic_id);
+/* Points IA32_GS_BASE at `pc` on the calling CPU. */
+void percpu_load(struct percpu *pc);
 
 #endif

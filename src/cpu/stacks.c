@@ -1,6 +1,7 @@
 #include "cpu/stacks.h"
 
 #include "kernel/layout.defs.h"
+#include "lib/compiler.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
 
@@ -31,4 +32,10 @@ bool stack_find(uintptr_t addr, struct stack_info *out)
         }
     }
     return false;
+}
+
+bool stack_find_guard(uintptr_t addr, struct stack_info *out)
+{
+    return addr < UINTPTR_MAX - PAGE_SIZE && stack_find(addr + PAGE_SIZE, out) && addr < out->lo &&
+           addr + PAGE_SIZE >= out->lo;
 }

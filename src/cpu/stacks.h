@@ -12,6 +12,8 @@ struct stack_info {
 };
 
 bool stack_find(uintptr_t addr, struct stack_info *out);
+/* The stack whose guard page (the page below lo) holds addr: an overflow of that stack. */
+bool stack_find_guard(uintptr_t addr, struct stack_info *out);
 /* Adds a stack; called as stacks are made (boot, cpu_init). */
 void stack_register(uintptr_t lo, uintptr_t hi, const char *name, int cpu);
 

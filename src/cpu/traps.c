@@ -1,10 +1,17 @@
 #include "cpu/traps.h"
 
 #include "cpu/cpu.h"
+#include "cpu/extable.h"
 #include "cpu/idt.h"
+#include "cpu/percpu.h"
+#include "cpu/stacks.h"
+#include "irq/irq.h"
+#include "kernel/console.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/paging.h"
 
 /* SDM vol. 3A table 6-1; 28-30 are AMD's (APM vol. 2 §8.2). */
 static const struct {
@@ -95,13 +102,103 @@ void exception_describe(const struct regs *r, char *buf, size_t size)
     }
 }
 
+static void describe_stack(uintptr_t sp, char *buf, size_t size)
+{
+    struct stack_info st;
+    if (stack_find(sp, &st))
+        snprintf(buf, size, "the %s stack of cpu%d", st.name, st.cpu);
+    else
+        snprintf(buf, size, "no known stack (%016lx)", (unsigned long)sp);
+}
+
+/* #BP from `int3`: report and go on after the int3 (RIP already points past it). */
+static void breakpoint(struct regs *r)
+{
+    char sym[96], stack[96];
+    this_cpu_write(last_bp_rsp, read_rsp());
+    ksym_format(r->rip - 1, sym, sizeof sym);
+    describe_stack(read_rsp(), stack, sizeof stack);
+    kprintf("trap: #BP breakpoint at %016lx <%s> on cpu%u, handled on %s; continuing",
+            (unsigned long)(r->rip - 1), sym, cpu_id(), stack);
+}
+
+/* Debug status register bits (SDM vol. 3B §18.2.3). */
+#define DR6_BS 0x4000 /* single step */
+#define DR6_RESET 0xffff0ff0
+
+/* #DB: report; a single step clears TF so the step happens once (SDM vol. 3B §18.3.1.4). */
+static void debug_trap(struct regs *r)
+{
+    uint64_t dr6;
+    char sym[96], stack[96];
+    __asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+    __asm__ volatile("mov %0, %%dr6" : : "r"((uint64_t)DR6_RESET));
+    this_cpu_write(last_db_rsp, read_rsp());
+    if (dr6 & DR6_BS)
+        r->rflags &= ~(uint64_t)RFLAGS_TF;
+    ksym_format(r->rip, sym, sizeof sym);
+    describe_stack(read_rsp(), stack, sizeof stack);
+    kprintf("trap: #DB debug exception (dr6 %#lx%s) at %016lx <%s> on cpu%u, handled on %s; continuing",
+            (unsigned long)dr6, dr6 & DR6_BS ? ", single step" : "", (unsigned long)r->rip, sym,
+            cpu_id(), stack);
+}
+
+static void nmi(struct regs *r)
+{
+    char stack[96];
+    uint64_t n = ++this_cpu()->nmi_count;
+    this_cpu_write(last_nmi_rsp, read_rsp());
+    describe_stack(read_rsp(), stack, sizeof stack);
+    (void)r;
+    kprintf("nmi: cpu%u took NMI %llu on %s", cpu_id(), (unsigned long long)n, stack);
+}
+
+/* A fault whose address is in the guard page below a known stack is an overflow of it. */
+static bool stack_overflow(const struct regs *r, char *buf, size_t size)
+{
+    uintptr_t addrs[] = { r->rsp, r->vector == VEC_DF || r->vector == VEC_PF ? read_cr2() : 0 };
+    for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+        struct stack_info st;
+        if (addrs[i] && stack_find_guard(addrs[i], &st)) {
+            snprintf(buf, size, "kernel stack overflow on cpu%u: %016lx is in the guard page of the %s stack of cpu%d",
+                     cpu_id(), (unsigned long)addrs[i], st.name, st.cpu);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void exception(struct regs *r)
+{
+    switch (r->vector) {
+    case VEC_NMI:
+        nmi(r);
+        return;
+    case VEC_BP:
+        breakpoint(r);
+        return;
+    case VEC_DB:
+        debug_trap(r);
+        return;
+    default:
+        break;
+    }
+    if (extable_fixup(r))
+        return;
+    char reason[256], detail[160];
+    exception_describe(r, reason, sizeof reason);
+    if (stack_overflow(r, detail, sizeof detail)) {
+        size_t n = strnlen(reason, sizeof reason);
+        snprintf(reason + n, sizeof reason - n, ": %s", detail);
+    }
+    panic_regs(r, reason);
+}
+
 void interrupt_dispatch(struct regs *r)
 {
-    char reason[256];
+    this_cpu_inc(vector_count[r->vector & 0xff]);
     if (r->vector < NUM_EXCEPTIONS)
-        exception_describe(r, reason, sizeof reason);
+        exception(r);
     else
-        snprintf(reason, sizeof reason, "unexpected interrupt on vector %lu (0x%lx)",
-                 (unsigned long)r->vector, (unsigned long)r->vector);
-    panic_regs(r, reason);
+        irq_dispatch(r);
 }

@@ -59,3 +59,21 @@ bool pic_spurious(unsigned vector)
     }
     return false;
 }
+
+static uint16_t data_port(unsigned irq) { return irq < 8 ? PIC1_DATA : PIC2_DATA; }
+
+void pic_unmask(unsigned irq)
+{
+    outb(data_port(irq), inb(data_port(irq)) & ~(1u << (irq & 7)));
+    if (irq >= 8)
+        outb(PIC1_DATA, inb(PIC1_DATA) & ~(1u << PIC_CASCADE_IRQ));
+}
+
+void pic_mask(unsigned irq) { outb(data_port(irq), inb(data_port(irq)) | 1u << (irq & 7)); }
+
+void pic_eoi(unsigned irq)
+{
+    if (irq >= 8)
+        outb(PIC2_CMD, OCW2_EOI);
+    outb(PIC1_CMD, OCW2_EOI);
+}

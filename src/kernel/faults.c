@@ -31,17 +31,56 @@ __noinline void fault_smash_canary(void)
     memset(p, 0x41, n);
 }
 
+/* Unbounded recursion: each frame holds a page-sized buffer so the guard page is reached
+ * quickly; the volatile use keeps the compiler from turning it into a loop. */
+static volatile unsigned recurse_limit = ~0u; /* never reached: the stack ends first */
+__noinline unsigned fault_recurse(unsigned depth);
+__noinline unsigned fault_recurse(unsigned depth)
+{
+    volatile char frame[512];
+    frame[0] = (char)depth;
+    if (depth >= recurse_limit)
+        return depth;
+    return fault_recurse(depth + 1) + frame[0];
+}
+__noinline void fault_stack_overflow(void);
+__noinline void fault_stack_overflow(void) { fault_recurse(0); }
+
+static const uint64_t rodata_word = 0x600dc0de;
+__noinline void fault_write_rodata(void);
+__noinline void fault_write_rodata(void) { *(volatile uint64_t *)&rodata_word = 0; }
+
+static uint8_t data_code[16] = { 0xc3 }; /* `ret`, in a data page: NX must stop it */
+__noinline void fault_exec_data(void);
+__noinline void fault_exec_data(void) { ((void (*)(void))(uintptr_t)data_code)(); }
+
+__noinline void fault_null_deref(void);
+__noinline void fault_null_deref(void) { (void)*(volatile uint64_t *)(uintptr_t)0; }
+
+__noinline void fault_single_step(void);
+__noinline void fault_single_step(void)
+{
+    __asm__ volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tnop" ::: "memory", "cc");
+}
+
 static const struct {
     const char *name;
     void (*raise)(void);
     const char *what;
+    bool recoverable; /* the kernel reports it and goes on */
 } faults[] = {
-    { "de", fault_raise_de, "#DE: divide by zero" },
-    { "ud", fault_raise_ud, "#UD: ud2" },
-    { "bp", fault_raise_bp, "#BP: int3" },
-    { "gp", fault_raise_gp, "#GP: read of a non-canonical address" },
-    { "pf", fault_raise_pf, "#PF: read of unmapped address 0xcafe0000" },
-    { "canary", fault_smash_canary, "stack protector: overwrite the canary" },
+    { "de", fault_raise_de, "#DE: divide by zero", false },
+    { "ud", fault_raise_ud, "#UD: ud2", false },
+    { "bp", fault_raise_bp, "#BP: int3", true },
+    { "db", fault_single_step, "#DB: single step (TF)", true },
+    { "gp", fault_raise_gp, "#GP: read of a non-canonical address", false },
+    { "pf", fault_raise_pf, "#PF: read of unmapped address 0xcafe0000", false },
+    { "null", fault_null_deref, "#PF: NULL dereference", false },
+    { "rodata", fault_write_rodata, "#PF: write to rodata", false },
+    { "nx", fault_exec_data, "#PF: jump into a data page", false },
+    { "df", fault_stack_overflow, "#DF: kernel stack overflow (unbounded recursion)", false },
+    { "overflow", fault_stack_overflow, "#DF: kernel stack overflow (unbounded recursion)", false },
+    { "canary", fault_smash_canary, "stack protector: overwrite the canary", false },
 };
 
 bool fault_raise(const char *name)
@@ -51,7 +90,9 @@ bool fault_raise(const char *name)
             continue;
         kprintf("test: raising %s deliberately", faults[i].what);
         faults[i].raise();
-        return false;
+        if (faults[i].recoverable)
+            kprintf("test: fault:%s was handled; the kernel goes on", name);
+        return faults[i].recoverable;
     }
     console_lock();
     kprintf("test: warning: no fault named '%s'; known:", name);

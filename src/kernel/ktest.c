@@ -112,9 +112,12 @@ static void run_one(const char *name, size_t len, const struct ktest *t, unsigne
 __noreturn void ktest_run_and_exit(void)
 {
     if (!strncmp(selection, "fault:", 6)) {
-        fault_raise(selection + 6);
-        kprintf("test: fault:%s did not end the kernel", selection + 6);
-        qemu_exit(QEMU_EXIT_FAIL);
+        if (fault_raise(selection + 6)) {
+            qemu_exit(QEMU_EXIT_PASS);
+        } else {
+            kprintf("test: fault:%s did not end the kernel", selection + 6);
+            qemu_exit(QEMU_EXIT_FAIL);
+        }
         power_off();
     }
     unsigned state[2] = { 0, 0 }; /* tests run, tests failed */

@@ -34,7 +34,8 @@ const char *ktest_selection(void);
 __noreturn void ktest_run_and_exit(void);
 
 /* Deliberate faults (test=fault:NAME), src/kernel/faults.c: raises the named exception.
- * Returns false (after a warning) for an unknown name, or if the fault did not happen. */
+ * Returns true when a recoverable one (#BP, #DB) was handled; false (after a warning) for an
+ * unknown name or when a fatal fault did not end the kernel. */
 bool fault_raise(const char *name);
 
 #endif

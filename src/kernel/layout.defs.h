@@ -12,7 +12,12 @@
 /* How much the boot page tables map, both at DIRECT_MAP_BASE and at KERNEL_VMA: 1 GiB. */
 #define BOOT_MAP_SIZE 0x40000000
 
+/* Stacks (with guard pages) and device mappings (ioremap) are placed here, page by page. */
+#define VMAP_BASE 0xffffc00000000000
+#define VMAP_SIZE 0x0000010000000000
+
 #define PAGE_SIZE 0x1000
+#define LARGE_PAGE_SIZE 0x200000
 #define PAGE_SHIFT 12
 /* The BSP's first kernel stack (src/boot/entry.asm); every other stack comes from cpu_init. */
 #define BOOT_STACK_SIZE 0x4000

@@ -1,6 +1,8 @@
 /* kmain: the BSP's path from the boot stub to "ready". */
 #include "boot/bootinfo.h"
 #include "cpu/cpu.h"
+#include "cpu/cpu_init.h"
+#include "cpu/idt.h"
 #include "cpu/percpu.h"
 #include "irq/pic.h"
 #include "kernel/cmdline.h"
@@ -10,6 +12,8 @@
 #include "kernel/power.h"
 #include "kernel/time.h"
 #include "lib/string.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
 
 #define FWCFG_CMDLINE "opt/cadre/cmdline"
 
@@ -60,6 +64,16 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
             (unsigned long long)(tsc_khz() % 1000), tsc_source());
     bootinfo_init(mb2_phys);
     cmdline_init();
+    pmm_init(&boot_info);
+    paging_init();
+
+    /* The seeds' order: the early IDT is live; trap_init builds the full one without IST;
+     * cpu_init gives this CPU its TSS; only then do the IST gates go in. */
+    trap_init();
+    percpu_create(0, cpuid(1, 0).ebx >> 24);
+    cpu_init(&bsp_percpu);
+    idt_setup_ist();
+    bsp_percpu.state = CPU_ONLINE;
 
     kprintf("cadre: ready: %u cpus online", 1u);
     if (ktest_selection())

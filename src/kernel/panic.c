@@ -84,6 +84,9 @@ static void print_stack_of(const char *label, uintptr_t sp)
     if (stack_find(sp, &st))
         kprintf("  %s on the %s stack of cpu%d [%016lx-%016lx]", label, st.name, st.cpu,
                 (unsigned long)st.lo, (unsigned long)st.hi);
+    else if (stack_find_guard(sp, &st))
+        kprintf("  %s with rsp %016lx in the guard page below the %s stack of cpu%d", label,
+                (unsigned long)sp, st.name, st.cpu);
     else
         kprintf("  %s on no known stack (rsp %016lx)", label, (unsigned long)sp);
 }

@@ -3,11 +3,14 @@
 #include "cpu/cpu.h"
 
 /* Ports and mode bits (Intel 82C54 datasheet; PC port 0x61 is the speaker/gate register). */
+#define PIT_CH0_DATA 0x40
 #define PIT_CH2_DATA 0x42
 #define PIT_COMMAND 0x43
+#define   PIT_SEL_CH0 0x00
 #define   PIT_SEL_CH2 0x80
 #define   PIT_ACCESS_LOHI 0x30
 #define   PIT_MODE0 0x00 /* interrupt on terminal count: OUT goes high when the count ends */
+#define   PIT_MODE2 0x04 /* rate generator: a pulse every `count` input clocks */
 #define PORT_SPEAKER 0x61
 #define   SPEAKER_GATE2 0x01 /* gate input of channel 2 */
 #define   SPEAKER_DATA 0x02  /* speaker on: keep it off */
@@ -33,4 +36,22 @@ uint64_t pit_measure_tsc(uint16_t ticks)
     }
     outb(PORT_SPEAKER, old & ~SPEAKER_DATA);
     return 0;
+}
+
+void pit_periodic_start(unsigned hz)
+{
+    unsigned count = PIT_HZ / (hz ? hz : 1);
+    if (count > 0xffff)
+        count = 0xffff;
+    outb(PIT_COMMAND, PIT_SEL_CH0 | PIT_ACCESS_LOHI | PIT_MODE2);
+    outb(PIT_CH0_DATA, count & 0xff);
+    outb(PIT_CH0_DATA, count >> 8);
+}
+
+/* Mode 0 with the longest count: one more interrupt in 55 ms at most, then none. */
+void pit_periodic_stop(void)
+{
+    outb(PIT_COMMAND, PIT_SEL_CH0 | PIT_ACCESS_LOHI | PIT_MODE0);
+    outb(PIT_CH0_DATA, 0xff);
+    outb(PIT_CH0_DATA, 0xff);
 }

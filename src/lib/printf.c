@@ -21,7 +21,7 @@ static void pad(struct out *o, char c, int n)
         put(o, c);
 }
 
-enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8 };
+enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8, F_ALT = 16 };
 
 static void put_number(struct out *o, unsigned long long v, bool negative, unsigned base,
                        bool upper, int flags, int width, int precision, const char *prefix)
@@ -79,6 +79,8 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
                 flags |= F_PLUS;
             else if (*fmt == ' ')
                 flags |= F_SPACE;
+            else if (*fmt == '#')
+                flags |= F_ALT;
             else
                 break;
         }
@@ -154,8 +156,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             case 3: u = va_arg(ap, size_t); break;
             default: u = va_arg(ap, unsigned long long); break;
             }
+            /* '#': 0x / 0X before a non-zero hex number, a leading 0 for octal */
             put_number(&o, u, false, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, *fmt == 'X',
-                       flags & ~(F_PLUS | F_SPACE), width, precision, NULL);
+                       flags & ~(F_PLUS | F_SPACE), width, precision,
+                       !(flags & F_ALT) || !u ? NULL : *fmt == 'x' ? "0x" : *fmt == 'X' ? "0X" : *fmt == 'o' ? "0" : NULL);
             break;
         case 'p':
             u = (uintptr_t)va_arg(ap, void *);

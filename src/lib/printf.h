@@ -6,7 +6,7 @@
 
 #include "lib/compiler.h"
 
-/* A small printf: %d %i %u %x %X %o %p %s %c %%, flags '-' '0' '+' ' ', width and precision
+/* A small printf: %d %i %u %x %X %o %p %s %c %%, flags '-' '0' '+' ' ' '#', width and precision
  * (numbers or '*'), length modifiers hh h l ll z t.  Returns the length the whole output would
  * have had; writes at most size-1 characters and always terminates when size > 0. */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

@@ -1,0 +1,17 @@
+/* cpu_init: the one path every CPU, the BSP included, takes to become a full member
+ * (docs/percpu.md).  Like Linux's cpu_init(), it is a barrier: GS, then GDT and TSS, then the
+ * IDT, then the CPU's protections.  An AP differs from the BSP only in how it arrives. */
+#ifndef CADRE_CPU_INIT_H
+#define CADRE_CPU_INIT_H
+
+#include "cpu/percpu.h"
+
+void cpu_init(struct percpu *pc);
+
+/* What cpu_init turned on (same on every CPU), for reports and tests. */
+struct cpu_protections {
+    bool nx, wp, smep, smap, umip;
+};
+extern struct cpu_protections cpu_protections;
+
+#endif

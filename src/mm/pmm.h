@@ -1,0 +1,23 @@
+/* The physical page allocator: one bit per 4 KiB page, fed by the multiboot2 memory map. */
+#ifndef CADRE_PMM_H
+#define CADRE_PMM_H
+
+#include "boot/multiboot2.h"
+#include "lib/compiler.h"
+
+/* Low memory below 1 MiB is never handed out: the BIOS data, the EBDA, the AP trampoline page
+ * and the ROMs live there (docs/memory.md). */
+#define PMM_LOW_RESERVED 0x100000
+
+void pmm_init(const struct boot_info *bi);
+/* A zeroed page's physical address, or 0 when memory is exhausted. */
+uint64_t pmm_alloc_page(void);
+/* `n` physically contiguous zeroed pages, or 0. */
+uint64_t pmm_alloc_pages(size_t n);
+void pmm_free_pages(uint64_t phys, size_t n);
+size_t pmm_free_count(void);
+size_t pmm_total_count(void);
+/* The end of the highest available page, for the direct map's size. */
+uint64_t pmm_max_phys(void);
+
+#endif
