@@ -1,5 +1,7 @@
 #include "cpu/cpu_init.h"
 
+#include "apic/lapic.h"
+#include "apic/lapic_timer.h"
 #include "cpu/cpu.h"
 #include "cpu/gdt.h"
 #include "cpu/idt.h"
@@ -44,6 +46,10 @@ void cpu_init(struct percpu *pc)
     gdt_load(pc);
     idt_load();
     protections_enable();
+    lapic_init();
+    if (pc->cpu == 0)
+        lapic_timer_calibrate();
+    lapic_timer_start();
     if (pc->cpu == 0) {
         const struct cpu_protections *p = &cpu_protections;
         kprintf("cpu: protections: NX %s, WP %s, SMEP %s, SMAP %s, UMIP %s", p->nx ? "on" : "off",

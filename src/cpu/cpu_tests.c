@@ -7,9 +7,9 @@
 #include "cpu/percpu.h"
 #include "cpu/stacks.h"
 #include "irq/irq.h"
-#include "irq/pic.h"
+#include "apic/ipi.h"
+#include "irq/vectors.h"
 #include "kernel/ktest.h"
-#include "kernel/pit.h"
 #include "kernel/time.h"
 #include "lib/string.h"
 #include "mm/paging.h"
@@ -79,8 +79,8 @@ KTEST(trap_db_single_step_ist3)
     KEXPECT(!(read_rflags() & RFLAGS_TF));
 }
 
-#define TEST_VECTOR_OUTER 0xf0
-#define TEST_VECTOR_INNER 0xf1
+#define TEST_VECTOR_OUTER VEC_SOFT_OUTER
+#define TEST_VECTOR_INNER VEC_SOFT_INNER
 static uintptr_t outer_sp, inner_sp;
 static uint32_t outer_count, inner_count;
 
@@ -115,44 +115,34 @@ KTEST(irq_stack_nesting)
     KEXPECT(this_cpu_read(irq_count) == 0);
 }
 
-static volatile unsigned pit_ticks;
-static uintptr_t pit_sp;
-static uint32_t pit_count;
+static volatile unsigned ipi_hits;
+static uintptr_t ipi_sp;
+static uint32_t ipi_count;
 
-static void pit_handler(struct regs *r, void *data)
+static void ipi_handler(struct regs *r, void *data)
 {
     (void)r, (void)data;
-    pit_sp = read_rsp();
-    pit_count = this_cpu_read(irq_count);
-    pit_ticks++;
-    pic_eoi(0);
+    ipi_sp = read_rsp();
+    ipi_count = this_cpu_read(irq_count);
+    ipi_hits++;
 }
 
-/* A real hardware interrupt: the PIT on IRQ 0 through the (remapped) 8259. */
-KTEST(irq_stack_hardware_pit)
+/* A real hardware interrupt: a fixed self-IPI through the local APIC. */
+KTEST(irq_stack_hardware_ipi)
 {
-    if (!irq_set_handler(PIC_VECTOR_BASE, pit_handler, NULL, "test PIT")) {
-        ktest_skip("vector 0x20 is taken");
-        return;
-    }
-    pit_ticks = 0;
-    pit_periodic_start(1000);
-    pic_unmask(0);
+    KEXPECT(irq_set_handler(VEC_IPI_TEST, ipi_handler, NULL, "test IPI"));
+    ipi_hits = 0;
+    bool irqs = irq_save();
+    ipi_self(VEC_IPI_TEST);
     uint64_t deadline = time_deadline_us(500000);
     irq_enable();
-    while (pit_ticks < 3 && !time_after(deadline))
-        halt();
-    irq_disable();
-    pic_mask(0);
-    pit_periodic_stop();
-    irq_clear_handler(PIC_VECTOR_BASE);
-    if (!pit_ticks) {
-        ktest_skip("no PIT interrupt arrived through the 8259 in 0.5 s (local APIC LINT0 not in virtual-wire mode?)");
-        return;
-    }
-    KEXPECTF(on_stack(pit_sp, this_cpu()->irq_stack), "PIT handler at %lx, not on the IRQ stack", (unsigned long)pit_sp);
-    KEXPECT(pit_count == 1);
-    ktest_log("%u PIT interrupts, handler on the IRQ stack at %lx", pit_ticks, (unsigned long)pit_sp);
+    while (!ipi_hits && !time_after(deadline))
+        cpu_relax();
+    irq_restore(irqs);
+    irq_clear_handler(VEC_IPI_TEST);
+    KEXPECTF(ipi_hits == 1, "self-IPI arrived %u times", ipi_hits);
+    KEXPECTF(on_stack(ipi_sp, this_cpu()->irq_stack), "IPI handler at %lx, not on the IRQ stack", (unsigned long)ipi_sp);
+    KEXPECT(ipi_count == 1);
 }
 
 KTEST(extable_fixup_read)

@@ -1,5 +1,6 @@
 #include "irq/irq.h"
 
+#include "apic/lapic.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
 #include "irq/pic.h"
@@ -13,7 +14,6 @@ static struct {
 } handlers[NUM_VECTORS];
 static struct spinlock lock = SPINLOCK_INIT;
 
-void (*irq_eoi_hook)(unsigned vector);
 
 bool irq_set_handler(unsigned vector, irq_handler_t fn, void *data, const char *name)
 {
@@ -38,6 +38,14 @@ void irq_clear_handler(unsigned vector)
 
 const char *irq_handler_name(unsigned vector) { return vector < NUM_VECTORS ? handlers[vector].name : NULL; }
 
+/* EOI only for a vector the local APIC has in service: not for the spurious vector, a software
+ * `int n`, or the 8259's vectors (SDM vol. 3A §11.8.5, §11.9). */
+static void ack(unsigned v)
+{
+    if (lapic_mode() != LAPIC_NONE && v >= PIC_VECTOR_END && lapic_in_service(v))
+        lapic_eoi();
+}
+
 void irq_dispatch(struct regs *r)
 {
     unsigned v = (unsigned)r->vector;
@@ -46,6 +54,7 @@ void irq_dispatch(struct regs *r)
     irq_handler_t fn = __atomic_load_n(&handlers[v].fn, __ATOMIC_ACQUIRE);
     if (fn) {
         fn(r, handlers[v].data);
+        ack(v);
         return;
     }
     if (v >= PIC_VECTOR_BASE && v < PIC_VECTOR_END && pic_spurious(v)) {
@@ -55,6 +64,5 @@ void irq_dispatch(struct regs *r)
         return;
     }
     kprintf("irq: warning: interrupt on vector %u (0x%x) with no handler on cpu%u; ignored", v, v, cpu_id());
-    if (irq_eoi_hook)
-        irq_eoi_hook(v);
+    ack(v);
 }

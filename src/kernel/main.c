@@ -1,4 +1,6 @@
 /* kmain: the BSP's path from the boot stub to "ready". */
+#include "acpi/acpi_boot.h"
+#include "apic/lapic.h"
 #include "boot/bootinfo.h"
 #include "cpu/cpu.h"
 #include "cpu/cpu_init.h"
@@ -8,6 +10,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/fwcfg.h"
+#include "kernel/hpet.h"
 #include "kernel/ktest.h"
 #include "kernel/power.h"
 #include "kernel/time.h"
@@ -71,10 +74,19 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
      * cpu_init gives this CPU its TSS; only then do the IST gates go in. */
     trap_init();
     percpu_create(0, cpuid(1, 0).ebx >> 24);
+
+    acpi_init();
+    if (acpi.has_hpet)
+        hpet_init(acpi.hpet_address);
+    time_calibrate_precise(acpi.pm_timer.space_id == ACPI_GAS_SYSTEM_IO ? acpi.pm_timer.address : 0,
+                           acpi.pm_timer_32bit);
+    lapic_setup(acpi.has_madt ? acpi.lapic_address : 0);
+
     cpu_init(&bsp_percpu);
     idt_setup_ist();
     bsp_percpu.state = CPU_ONLINE;
 
+    irq_enable();
     kprintf("cadre: ready: %u cpus online", 1u);
     if (ktest_selection())
         ktest_run_and_exit();

@@ -6,6 +6,9 @@
 #include "lib/compiler.h"
 
 void time_init(void);
+/* Measures the TSC again against a better reference than the PIT (the HPET, else the ACPI PM
+ * timer) where CPUID did not give the frequency; the clock stays continuous. */
+void time_calibrate_precise(uint64_t pm_timer_port, bool pm_timer_32bit);
 uint64_t tsc_khz(void);
 /* How the frequency was found, for the boot log ("PIT", "CPUID 0x15", ...). */
 const char *tsc_source(void);

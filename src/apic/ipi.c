@@ -1,0 +1,82 @@
+#include "apic/ipi.h"
+
+#include "apic/lapic.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "kernel/console.h"
+#include "kernel/time.h"
+
+/* ICR fields (SDM vol. 3A figure 11-12) */
+#define ICR_VECTOR_MASK 0xff
+#define ICR_DELIVERY_SHIFT 8
+#define ICR_DEST_LOGICAL 0x800 /* unused: cadre sends in physical mode */
+#define ICR_DELIVERY_PENDING 0x1000
+#define ICR_LEVEL_ASSERT 0x4000
+#define ICR_TRIGGER_LEVEL 0x8000
+#define ICR_SHORTHAND_SHIFT 18
+#define ICR_XAPIC_DEST_SHIFT 24 /* in ICR_HI */
+#define ICR_X2APIC_DEST_SHIFT 32
+#define ICR_X2APIC_MSR (X2APIC_MSR_BASE + LAPIC_ICR_LO / 16)
+/* Generous: delivery takes well under a microsecond on hardware, longer under emulation. */
+#define ICR_WAIT_US 100000
+
+static uint32_t icr_low(const struct ipi *p)
+{
+    return p->vector | (uint32_t)p->delivery << ICR_DELIVERY_SHIFT |
+           (p->level == IPI_ASSERT ? ICR_LEVEL_ASSERT : 0) |
+           (p->trigger == IPI_LEVEL ? ICR_TRIGGER_LEVEL : 0) | (uint32_t)p->shorthand << ICR_SHORTHAND_SHIFT;
+}
+
+static bool wait_idle(void)
+{
+    uint64_t deadline = time_deadline_us(ICR_WAIT_US);
+    while (lapic_read(LAPIC_ICR_LO) & ICR_DELIVERY_PENDING) {
+        if (time_after(deadline))
+            return false;
+        cpu_relax();
+    }
+    return true;
+}
+
+int ipi_send(const struct ipi *p)
+{
+    uint32_t lo = icr_low(p);
+    if (lapic_mode() == LAPIC_X2APIC) {
+        /* One 64-bit write sends it; there is no delivery status (SDM vol. 3A §11.12.9). */
+        wrmsr(ICR_X2APIC_MSR, (uint64_t)p->dest << ICR_X2APIC_DEST_SHIFT | lo);
+        return 0;
+    }
+    /* xAPIC: the write of ICR_LO sends, so the pair must not be split by an interrupt whose
+     * handler sends too. */
+    bool irqs = irq_save();
+    bool ok = wait_idle();
+    lapic_write(LAPIC_ICR_HI, p->dest << ICR_XAPIC_DEST_SHIFT);
+    lapic_write(LAPIC_ICR_LO, lo);
+    ok = wait_idle() && ok;
+    irq_restore(irqs);
+    if (!ok)
+        kprintf("ipi: warning: cpu%u: ICR still busy %u us after sending 0x%x to apic %u", cpu_id(),
+                ICR_WAIT_US, lo, p->dest);
+    return ok ? 0 : -1;
+}
+
+int ipi_fixed(uint32_t apic_id, uint8_t vector)
+{
+    return ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_FIXED, .vector = vector, .level = IPI_ASSERT });
+}
+
+int ipi_self(uint8_t vector)
+{
+    return ipi_send(&(struct ipi){ .shorthand = IPI_TO_SELF, .delivery = IPI_FIXED, .vector = vector,
+                                   .level = IPI_ASSERT });
+}
+
+int ipi_nmi(uint32_t apic_id)
+{
+    return ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_NMI, .level = IPI_ASSERT });
+}
+
+int ipi_nmi_all_but_self(void)
+{
+    return ipi_send(&(struct ipi){ .shorthand = IPI_TO_ALL_BUT_SELF, .delivery = IPI_NMI, .level = IPI_ASSERT });
+}

@@ -1,0 +1,20 @@
+/* The local APIC timer: calibrated against the TSC, then a per-CPU tick at timer.hz, in
+ * TSC-deadline mode where the CPU has it (CPUID.1:ECX[24]) and periodic mode otherwise
+ * (SDM vol. 3A §11.5.4). */
+#ifndef CADRE_LAPIC_TIMER_H
+#define CADRE_LAPIC_TIMER_H
+
+#include "lib/compiler.h"
+
+/* Once, on the BSP: measures the timer's rate against the TSC. */
+void lapic_timer_calibrate(void);
+/* On each CPU: starts the tick. */
+void lapic_timer_start(void);
+void lapic_timer_stop(void);
+unsigned lapic_timer_hz(void);
+bool lapic_timer_deadline_mode(void);
+/* Timer input clock after the divider, in Hz. */
+uint64_t lapic_timer_rate(void);
+uint64_t lapic_timer_ticks(unsigned cpu);
+
+#endif
