@@ -50,7 +50,9 @@ void cpu_init(struct percpu *pc)
     if (pc->cpu == 0)
         lapic_timer_calibrate();
     lapic_timer_start();
-    if (pc->cpu == 0) {
+    if (pc->cpu != 0)
+        return; /* APs come up quietly; test smp_each_cpu_reports has each describe itself */
+    {
         const struct cpu_protections *p = &cpu_protections;
         kprintf("cpu: protections: NX %s, WP %s, SMEP %s, SMAP %s, UMIP %s", p->nx ? "on" : "off",
                 p->wp ? "on" : "off", p->smep ? "on" : "off (CPU lacks it)",

@@ -67,6 +67,9 @@ __attribute__((no_stack_protector)) void idt_early_init(void)
     lidt(early_idt, sizeof early_idt);
 }
 
+/* An AP's first IDT, before it has a TSS (src/smp/ap_entry.asm). */
+__attribute__((no_stack_protector)) void idt_early_load(void) { lidt(early_idt, sizeof early_idt); }
+
 /* IST gates name a stack in the TSS of whichever CPU takes the interrupt, so they may only go in
  * once this CPU has a TSS: before that they would switch to stack 0 (Linux idt.c does the
  * same two steps). */

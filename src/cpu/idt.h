@@ -22,6 +22,8 @@ struct idt_gate idt_gate_make(uintptr_t handler, unsigned ist, unsigned type, un
 /* The seeds' early_idt_handler_array: vectors 0-31 to the common stubs, no IST.  Called from
  * src/boot/entry.asm before the first line of kmain. */
 void idt_early_init(void);
+/* Loads that early IDT on an AP (its entries were built by the BSP). */
+void idt_early_load(void);
 /* trap_init: the full IDT, every vector, from the gate table; no IST yet (no TSS yet). */
 void trap_init(void);
 /* After the BSP's TSS exists: the IST gates go in and the IDT page becomes read-only. */

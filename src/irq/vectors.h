@@ -27,6 +27,7 @@
 #define VEC_SOFT_INNER 0xf1
 #define VEC_IPI_CALL 0xf8     /* run a function on another CPU */
 #define VEC_IPI_STOP 0xf9
+#define VEC_IPI_WAKE 0xfa     /* "I am online": wakes the BSP from hlt during bring-up */
 #define VEC_APIC_ERROR 0xfe
 /* The spurious vector's low four bits must be 1s: P6 and Pentium local APICs hard-wire them
  * (SDM vol. 3A §11.9). */

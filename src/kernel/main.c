@@ -17,6 +17,8 @@
 #include "lib/string.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "smp/smp.h"
+#include "smp/smp_call.h"
 
 #define FWCFG_CMDLINE "opt/cadre/cmdline"
 
@@ -85,9 +87,11 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     cpu_init(&bsp_percpu);
     idt_setup_ist();
     bsp_percpu.state = CPU_ONLINE;
+    smp_call_init();
+    smp_init();
 
     irq_enable();
-    kprintf("cadre: ready: %u cpus online", 1u);
+    kprintf("cadre: ready: %u cpus online", smp_online_count());
     if (ktest_selection())
         ktest_run_and_exit();
     if (poweroff_when_ready)

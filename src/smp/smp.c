@@ -1,0 +1,343 @@
+#include "smp/smp.h"
+
+#include "acpi/acpi_boot.h"
+#include "apic/ipi.h"
+#include "apic/lapic.h"
+#include "boot/bootinfo.h"
+#include "cpu/cpu.h"
+#include "cpu/cpu_init.h"
+#include "cpu/percpu.h"
+#include "irq/irq.h"
+#include "irq/vectors.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/panic.h"
+#include "kernel/time.h"
+#include "lib/string.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "smp/trampoline.h"
+
+/* Delays (MP spec B.4 and SDM vol. 3A §9.4.4.1): 10 ms after INIT, 200 us after each SIPI.
+ * The fast path (Linux's default on CPUs from the P6 family on, and in every VM) skips the
+ * INIT delay: integrated local APICs accept the SIPI as soon as INIT is done, and the 10 ms
+ * exists for the external 82489DX.  It waits 10 us after the first SIPI and sends the second
+ * only to APs that have not yet shown life. */
+#define INIT_DELAY_US 10000
+#define SIPI_DELAY_SPEC_US 200
+#define SIPI_DELAY_FAST_US 10
+/* How long an AP has to reach the trampoline's 64-bit code after its SIPIs, and to finish
+ * cpu_init after that (per AP in serial mode; in parallel mode plus a share per AP). */
+#define ALIVE_TIMEOUT_US 500000
+#define ONLINE_TIMEOUT_US 2000000
+#define PARALLEL_PER_AP_US 20000
+
+/* CMOS shutdown code and the BIOS warm-reset vector at 40:67 (MP spec B.4): where an AP goes
+ * after an INIT on systems whose BIOS takes the warm-reset path. */
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+#define CMOS_SHUTDOWN_STATUS 0x0f
+#define CMOS_SHUTDOWN_JMP_WARM 0x0a
+#define WARM_RESET_VECTOR 0x467
+
+enum { DELAYS_FAST, DELAYS_SPEC };
+static int delays = DELAYS_FAST;
+static bool parallel = true;
+static unsigned maxcpus = MAX_CPUS;
+
+static struct smp_boot_entry boot_table[MAX_CPUS];
+static unsigned online = 1;
+static uint64_t bringup_us;
+
+static const char *param_bringup(const char *v)
+{
+    if (v && !strcmp(v, "parallel"))
+        parallel = true;
+    else if (v && !strcmp(v, "serial"))
+        parallel = false;
+    else
+        return "expected smp.bringup=parallel or smp.bringup=serial";
+    return NULL;
+}
+KERNEL_PARAM("smp.bringup", param_bringup, "parallel|serial: wake all APs at once (default) or one after the other");
+
+static const char *param_delays(const char *v)
+{
+    if (v && !strcmp(v, "fast"))
+        delays = DELAYS_FAST;
+    else if (v && !strcmp(v, "spec"))
+        delays = DELAYS_SPEC;
+    else
+        return "expected smp.delays=fast or smp.delays=spec";
+    return NULL;
+}
+KERNEL_PARAM("smp.delays", param_delays, "fast|spec: skip the 10 ms INIT delay (default) or keep the MP spec's delays");
+
+static const char *param_maxcpus(const char *v)
+{
+    unsigned long long n;
+    if (!v || parse_u64(v, &n) || n < 1 || n > MAX_CPUS)
+        return "expected smp.maxcpus=1..512";
+    maxcpus = (unsigned)n;
+    return NULL;
+}
+KERNEL_PARAM("smp.maxcpus", param_maxcpus, "N: bring up at most N CPUs, the BSP included");
+
+unsigned smp_online_count(void) { return READ_ONCE(online); }
+uint64_t smp_bringup_us(void) { return bringup_us; }
+bool smp_parallel(void) { return parallel; }
+
+static void wake_ipi(struct regs *r, void *data) { (void)r, (void)data; }
+
+/* The trampoline's page tables: the kernel half shared with the kernel's, plus the first 2 MiB
+ * identity-mapped so that the trampoline keeps running when it turns paging on.  All below
+ * 4 GiB: the 32-bit code loads CR3 from 32 bits. */
+static uint64_t trampoline_cr3(void)
+{
+    uint64_t pml4 = pmm_alloc_page(), pdpt = pmm_alloc_page(), pd = pmm_alloc_page();
+    if (!pml4 || !pdpt || !pd || pml4 >= (1ULL << 32))
+        return 0;
+    const uint64_t *kernel = phys_to_virt(paging_kernel_cr3());
+    uint64_t *t = phys_to_virt(pml4);
+    for (unsigned i = 256; i < 512; i++)
+        t[i] = kernel[i];
+    t[0] = pdpt | PTE_P | PTE_W;
+    ((uint64_t *)phys_to_virt(pdpt))[0] = pd | PTE_P | PTE_W;
+    ((uint64_t *)phys_to_virt(pd))[0] = 0 | PTE_P | PTE_W | PTE_PS;
+    return pml4;
+}
+
+static bool trampoline_page_free(void)
+{
+    for (unsigned i = 0; i < boot_info.mmap_count; i++) {
+        const struct mb2_mmap_entry *e = &boot_info.mmap[i];
+        if (e->type == MB2_MEM_AVAILABLE && e->base <= TRAMPOLINE_PHYS &&
+            e->base + e->length >= TRAMPOLINE_PHYS + PAGE_SIZE)
+            return true;
+    }
+    return false;
+}
+
+static bool trampoline_install(void)
+{
+    if (!trampoline_page_free()) {
+        kprintf("smp: warning: page %#x is not free memory in the memory map; APs not started", TRAMPOLINE_PHYS);
+        return false;
+    }
+    uint64_t cr3 = trampoline_cr3();
+    if (!cr3) {
+        kprintf("smp: warning: no memory below 4 GiB for the trampoline page tables; APs not started");
+        return false;
+    }
+    uint8_t *page = phys_to_virt(TRAMPOLINE_PHYS);
+    memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
+    struct trampoline_params *p = (struct trampoline_params *)(page + TP_PARAMS);
+    /* Accessed bits preset, so the CPU never needs to write the GDT (anchor bug 1). */
+    p->gdt[0] = 0;
+    p->gdt[TGDT_CODE32 / 8] = DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
+    p->gdt[TGDT_DATA / 8] = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
+    p->gdt[TGDT_CODE64 / 8] = DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_L;
+    p->cr3 = (uint32_t)cr3;
+    p->efer = EFER_LME | (cpu_protections.nx ? EFER_NXE : 0);
+    p->kernel_cr3 = paging_kernel_cr3();
+    extern char ap_start[];
+    p->entry64 = (uintptr_t)ap_start;
+    p->table = (uintptr_t)boot_table;
+    p->count = 0;
+    p->strays = 0;
+
+    outb(CMOS_INDEX, CMOS_SHUTDOWN_STATUS);
+    outb(CMOS_DATA, CMOS_SHUTDOWN_JMP_WARM);
+    uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
+    warm[0] = 0;                      /* offset */
+    warm[1] = TRAMPOLINE_PHYS >> 4;   /* segment */
+    return true;
+}
+
+static struct trampoline_params *params(void)
+{
+    return (struct trampoline_params *)((uint8_t *)phys_to_virt(TRAMPOLINE_PHYS) + TP_PARAMS);
+}
+
+static void send_init(uint32_t apic_id)
+{
+    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_INIT, .level = IPI_ASSERT, .trigger = IPI_LEVEL });
+    if (delays == DELAYS_SPEC)
+        udelay(INIT_DELAY_US);
+    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_INIT, .level = IPI_DEASSERT, .trigger = IPI_LEVEL });
+}
+
+static void send_sipi(uint32_t apic_id)
+{
+    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_STARTUP, .vector = TRAMPOLINE_PHYS >> 12,
+                            .level = IPI_ASSERT });
+}
+
+static unsigned sipi_delay(void) { return delays == DELAYS_SPEC ? SIPI_DELAY_SPEC_US : SIPI_DELAY_FAST_US; }
+
+/* Waits until `done()` or the deadline: `hlt` when the wait is for APs coming online (each
+ * sends the BSP a wake IPI, and the tick bounds it), so that under TCG the BSP leaves the host
+ * cores to the APs; `pause` with back-off for the short wait for the trampoline. */
+static bool wait_alive(const struct smp_boot_entry *e, uint64_t us)
+{
+    uint64_t deadline = time_deadline_us(us);
+    unsigned backoff = 1;
+    while (!READ_ONCE(e->alive)) {
+        if (time_after(deadline))
+            return false;
+        for (unsigned i = 0; i < backoff; i++)
+            cpu_relax();
+        if (backoff < 4096)
+            backoff <<= 1;
+    }
+    return true;
+}
+
+static bool is_online(unsigned cpu) { return __atomic_load_n(&per_cpu(cpu, state), __ATOMIC_ACQUIRE) == CPU_ONLINE; }
+
+static void wait_online(unsigned first, unsigned last, uint64_t us)
+{
+    uint64_t deadline = time_deadline_us(us);
+    for (;;) {
+        bool all = true;
+        for (unsigned c = first; c <= last && all; c++)
+            all = is_online(c) || READ_ONCE(per_cpu(c, state)) == CPU_FAILED;
+        if (all || time_after(deadline))
+            return;
+        safe_halt();
+        irq_disable();
+    }
+}
+
+static void start_serial(unsigned n)
+{
+    for (unsigned c = 1; c < n; c++) {
+        struct smp_boot_entry *e = &boot_table[c - 1];
+        per_cpu(c, state) = CPU_STARTING;
+        send_init(e->apic_id);
+        send_sipi(e->apic_id);
+        udelay(sipi_delay());
+        if (!READ_ONCE(e->alive)) {
+            send_sipi(e->apic_id);
+            udelay(sipi_delay());
+        }
+        if (wait_alive(e, ALIVE_TIMEOUT_US))
+            wait_online(c, c, ONLINE_TIMEOUT_US);
+    }
+}
+
+static void start_parallel(unsigned n)
+{
+    for (unsigned c = 1; c < n; c++)
+        per_cpu(c, state) = CPU_STARTING;
+    for (unsigned c = 1; c < n; c++)
+        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id, .delivery = IPI_INIT,
+                                .level = IPI_ASSERT, .trigger = IPI_LEVEL });
+    if (delays == DELAYS_SPEC)
+        udelay(INIT_DELAY_US);
+    for (unsigned c = 1; c < n; c++)
+        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id, .delivery = IPI_INIT,
+                                .level = IPI_DEASSERT, .trigger = IPI_LEVEL });
+    for (unsigned c = 1; c < n; c++)
+        send_sipi(boot_table[c - 1].apic_id);
+    udelay(sipi_delay());
+    for (unsigned c = 1; c < n; c++)
+        if (!READ_ONCE(boot_table[c - 1].alive))
+            send_sipi(boot_table[c - 1].apic_id);
+    wait_online(1, n - 1, ONLINE_TIMEOUT_US + (uint64_t)PARALLEL_PER_AP_US * n);
+}
+
+static const char *state_name(unsigned c)
+{
+    switch (READ_ONCE(per_cpu(c, state))) {
+    case CPU_ONLINE: return "online";
+    case CPU_STARTING: return "did not start";
+    case CPU_FAILED: return "failed";
+    default: return "absent";
+    }
+}
+
+void smp_init(void)
+{
+    if (!acpi_ok || !acpi.has_madt) {
+        kprintf("smp: no MADT; running on the BSP alone");
+        return;
+    }
+    uint32_t bsp = this_cpu_read(apic_id);
+    unsigned enabled = 0, n = 1;
+    /* Dense CPU numbers in MADT order, the BSP first; disabled entries are never woken. */
+    for (unsigned i = 0; i < acpi.ncpus; i++) {
+        const struct acpi_cpu *c = &acpi.cpus[i];
+        if (!c->enabled)
+            continue;
+        enabled++;
+        if (c->apic_id == bsp)
+            continue;
+        if (n >= maxcpus)
+            continue;
+        if (lapic_mode() == LAPIC_XAPIC && c->apic_id > 0xfe) {
+            kprintf("smp: warning: apic %u needs x2APIC mode (the local APIC is in xAPIC mode); not started", c->apic_id);
+            continue;
+        }
+        struct percpu *pc = percpu_create(n, c->apic_id);
+        boot_table[n - 1] = (struct smp_boot_entry){ c->apic_id, 0, (uintptr_t)pc, pc->kernel_stack.hi };
+        n++;
+    }
+    if (!acpi_cpu_by_apic_id(bsp))
+        kprintf("smp: warning: the BSP's apic %u is not in the MADT", bsp);
+    if (n == 1) {
+        kprintf("smp: 1 of %u cpus online (no APs to start)", MAX(enabled, 1u));
+        return;
+    }
+    if (!trampoline_install())
+        return;
+    params()->count = n - 1;
+    irq_set_handler(VEC_IPI_WAKE, wake_ipi, NULL, "smp wake");
+
+    uint64_t t0 = time_since_boot_us();
+    if (parallel)
+        start_parallel(n);
+    else
+        start_serial(n);
+    bringup_us = time_since_boot_us() - t0;
+
+    for (unsigned c = 1; c < n; c++) {
+        if (is_online(c))
+            continue;
+        bool alive = READ_ONCE(boot_table[c - 1].alive);
+        __atomic_store_n(&per_cpu(c, state), CPU_FAILED, __ATOMIC_RELEASE);
+        if (alive)
+            kprintf("smp: cpu %u (apic %u) started but did not finish cpu_init in time", c, per_cpu(c, apic_id));
+        else
+            kprintf("smp: cpu %u (apic %u) did not start", c, per_cpu(c, apic_id));
+    }
+    if (params()->strays)
+        kprintf("smp: warning: %u CPU(s) reached the trampoline with an APIC ID not in the table; parked",
+                params()->strays);
+    kprintf("smp: %u of %u cpus online in %llu us (%s, %s delays)%s", smp_online_count(), enabled,
+            (unsigned long long)bringup_us, parallel ? "parallel" : "serial",
+            delays == DELAYS_SPEC ? "spec" : "fast", maxcpus < enabled ? " (smp.maxcpus)" : "");
+    console_lock();
+    kprintf("smp:  cpu  apic  state");
+    for (unsigned c = 0; c < n; c++)
+        kprintf("smp: %4u %5u  %s", c, per_cpu(c, apic_id), c ? state_name(c) : "online (BSP)");
+    console_unlock();
+}
+
+/* An AP's C entry (from src/smp/ap_entry.asm): it sets its own canary first, so it has no
+ * stack protector itself and never returns. */
+__no_stack_protector __noreturn void ap_main(struct percpu *pc);
+__no_stack_protector __noreturn void ap_main(struct percpu *pc)
+{
+    percpu_canary_init();
+    if (READ_ONCE(pc->state) == CPU_FAILED) {
+        kprintf("smp: cpu %u (apic %u) came up after its timeout; parked", pc->cpu, pc->apic_id);
+        halt_forever();
+    }
+    cpu_init(pc);
+    __atomic_fetch_add(&online, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&pc->state, CPU_ONLINE, __ATOMIC_RELEASE);
+    ipi_fixed(bsp_percpu.apic_id, VEC_IPI_WAKE);
+    for (;;)
+        safe_halt();
+}

@@ -1,0 +1,16 @@
+/* Bringing up the APs (docs/smp.md): every CPU the MADT lists as enabled is woken with
+ * INIT-SIPI-SIPI (Intel SDM vol. 3A §9.4.4, MP spec appendix B.4), finds its per-CPU area by
+ * its APIC ID, and runs the same cpu_init() as the BSP. */
+#ifndef CADRE_SMP_H
+#define CADRE_SMP_H
+
+#include "lib/compiler.h"
+
+void smp_init(void);
+/* CPUs online now (the BSP included). */
+unsigned smp_online_count(void);
+/* The bring-up's figures, for the benchmark. */
+uint64_t smp_bringup_us(void);
+bool smp_parallel(void);
+
+#endif
