@@ -12,6 +12,9 @@
 #define ACPI_HDR_CHECKSUM 9
 #define ACPI_HDR_LEN 36
 
+/* RSDP revision 2 (ACPI 2.0) and later have the XSDT fields (ACPI 6.5 §5.2.5.3). */
+#define ACPI_RSDP_REV_XSDT 2
+
 /* No firmware table comes near this; a larger length is taken to be garbage. */
 #define ACPI_MAX_TABLE_LEN (1u << 20)
 

@@ -11,6 +11,7 @@
 #endif
 
 #define SUMMARY_LINE_LEN 160
+#define TABLES_PER_LINE_LEN 100 /* a long table list goes on in another line */
 
 struct out {
     void (*line)(void *ctx, const char *text);
@@ -51,12 +52,17 @@ static const char *trigger(uint16_t flags)
 static void rsdp_lines(struct out *o, const struct acpi_info *ai)
 {
     add(o, "acpi: RSDP rev %u (ACPI %s), %s at 0x%llx, OEM %s", ai->rsdp_revision,
-        ai->rsdp_revision >= 2 ? "2.0+" : "1.0", ai->root_is_xsdt ? "XSDT" : "RSDT",
+        ai->rsdp_revision >= ACPI_RSDP_REV_XSDT ? "2.0+" : "1.0", ai->root_is_xsdt ? "XSDT" : "RSDT",
         (unsigned long long)ai->root_phys, ai->oem_id);
     emit(o);
     add(o, "acpi: tables:");
-    for (unsigned i = 0; i < ai->ntables; i++)
+    for (unsigned i = 0; i < ai->ntables; i++) {
+        if (o->len > TABLES_PER_LINE_LEN) {
+            emit(o);
+            add(o, "acpi: tables:");
+        }
         add(o, " %s%s", ai->tables[i].sig, ai->tables[i].valid ? "" : "(bad)");
+    }
     emit(o);
 }
 

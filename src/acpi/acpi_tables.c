@@ -21,7 +21,6 @@
 #define RSDP_V1_LEN 20 /* the ACPI 1.0 part, which Checksum covers */
 #define RSDP_XSDT_ADDRESS 24
 #define RSDP_V2_LEN 36 /* the whole 2.0 structure, which Extended Checksum covers */
-#define RSDP_REV_XSDT 2 /* revision 2 and later have the XSDT fields */
 
 /* Where the RSDP may be on a legacy BIOS system (ACPI 6.5 §5.2.5.1) */
 #define RSDP_ALIGN 16
@@ -98,7 +97,7 @@ static bool rsdp_valid(const uint8_t *p, size_t avail)
     if (avail < RSDP_V1_LEN || memcmp(p, RSDP_SIGNATURE, RSDP_SIGNATURE_LEN) ||
         acpi_tbl_sum(p, RSDP_V1_LEN))
         return false;
-    if (p[RSDP_REVISION] < RSDP_REV_XSDT)
+    if (p[RSDP_REVISION] < ACPI_RSDP_REV_XSDT)
         return true;
     return avail >= RSDP_V2_LEN && !acpi_tbl_sum(p, RSDP_V2_LEN);
 }
@@ -225,6 +224,11 @@ static void walk_root(struct acpi_info *ai, acpi_map_fn map, void *ctx, uint64_t
             acpi_tbl_problem(ai, name, "entry %u is a null address; skipped", i);
             continue;
         }
+        if (!acpi_tbl_map(map, ctx, phys, ACPI_HDR_LEN)) {
+            acpi_tbl_problem(ai, name, "entry %u: no table can be read at 0x%llx; skipped", i,
+                             (unsigned long long)phys);
+            continue;
+        }
         struct acpi_table_ref spare;
         read_table(ai, map, ctx, phys, new_ref(ai, &spare));
     }
@@ -264,7 +268,7 @@ static int read_rsdp(struct acpi_info *ai, const uint8_t *p, size_t len)
     for (int i = ACPI_OEM_ID_LEN - 1; i >= 0 && ai->oem_id[i] == ' '; i--)
         ai->oem_id[i] = '\0';
     ai->rsdt_phys = acpi_rd32(p + RSDP_RSDT_ADDRESS);
-    if (ai->rsdp_revision < RSDP_REV_XSDT)
+    if (ai->rsdp_revision < ACPI_RSDP_REV_XSDT)
         return 0;
     if (len < RSDP_V2_LEN) {
         acpi_tbl_problem(ai, "RSDP", "revision %u needs %u bytes, only %zu given", ai->rsdp_revision,

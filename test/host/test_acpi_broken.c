@@ -292,7 +292,7 @@ static void test_root_broken(void)
     CHECK_EQ(parsed.rc, 0);
     CHECK(has_problem("acpi: XSDT: length 80 is not 36 + 8*n; read its 5 whole entries"));
     CHECK(has_problem("acpi: XSDT: entry 3 is a null address; skipped"));
-    CHECK(has_problem("acpi: ????: header at 0x12345000 cannot be read; table ignored"));
+    CHECK(has_problem("acpi: XSDT: entry 4: no table can be read at 0x12345000; skipped"));
     CHECK_EQ(ai->nproblems, 3);
     CHECK(ai->has_madt && ai->has_fadt && ai->has_hpet && ai->s5_valid);
     sys_free(&s);
@@ -305,6 +305,39 @@ static void test_root_broken(void)
     ai = parse_sys(&s, NULL);
     CHECK(has_problem("acpi: RSDT: length 47 is not 36 + 4*n; read its 2 whole entries"));
     CHECK(ai->has_fadt && ai->has_hpet);
+    sys_free(&s);
+}
+
+/* A root table listing more tables than are kept; the table list wraps over several lines. */
+static void test_many_tables(void)
+{
+    struct sys s;
+    sys_init(&s);
+    tbl_start(&t2, "WAET", 1);
+    tbl_u32(&t2, 0);
+    tbl_finish(&t2);
+    uint64_t waet = sys_place(&s, &t2, false);
+    tbl_start(&t2, "XSDT", 1);
+    for (unsigned i = 0; i < 70; i++)
+        tbl_u64(&t2, waet);
+    tbl_finish(&t2);
+    uint64_t xsdt = sys_place(&s, &t2, false);
+    sys_rsdp(&s, 2, 0, xsdt);
+    const struct acpi_info *ai = parse_sys(&s, NULL);
+    CHECK_EQ(parsed.rc, 0);
+    CHECK(has_problem("acpi: XSDT: lists 70 tables; read the first 63"));
+    CHECK_EQ(ai->nproblems, 1);
+    CHECK_EQ(ai->ntables, ACPI_MAX_TABLES - 1);
+    unsigned lines = 0, listed = 0;
+    for (unsigned i = 0; i < parsed.nlines; i++) {
+        if (strncmp(parsed.lines[i], "acpi: tables:", 13))
+            continue;
+        lines++;
+        for (const char *p = parsed.lines[i]; (p = strstr(p, " WAET")); p++)
+            listed++;
+    }
+    CHECK(lines > 1);
+    CHECK_EQ(listed, ACPI_MAX_TABLES - 1);
     sys_free(&s);
 }
 
@@ -409,6 +442,7 @@ void acpi_broken_tests(void)
     run_test("acpi", "MADT entries: zero length, past the end, short, duplicates", test_madt_entries);
     run_test("acpi", "absurd counts, more problems than lines", test_absurd_counts);
     run_test("acpi", "root tables: not 36 + 8n / 4n, null and unreadable entries", test_root_broken);
+    run_test("acpi", "more tables than kept; the table list wraps", test_many_tables);
     run_test("acpi", "FADT, HPET, DSDT and a second MADT broken", test_other_tables_broken);
     run_test("acpi", "_S5 cut short and malformed", test_s5_broken);
 }
