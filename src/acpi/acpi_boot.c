@@ -106,7 +106,12 @@ void acpi_init(void)
         }
         /* The RSDP's own revision says whether it is 20 or 36 bytes (ACPI 6.5 §5.2.5.3). */
         const uint8_t *p = map(phys, 36, NULL);
-        len = p && p[15] >= 2 ? 36 : 20;
+        if (!p) {
+            kprintf("acpi: warning: the RSDP at %#llx is not mapped; one CPU, legacy interrupts",
+                    (unsigned long long)phys);
+            return;
+        }
+        len = p[15] >= 2 ? 36 : 20;
         memcpy(rsdp, p, len);
         from = "the BIOS area scan";
     }

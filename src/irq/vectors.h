@@ -23,8 +23,7 @@
 
 #define VEC_LAPIC_TIMER 0xe0
 #define VEC_IPI_TEST 0xe8     /* class 14: a test IPI that class-15 IPIs may preempt */
-#define VEC_SOFT_OUTER 0xf0   /* software `int` vectors of the IRQ-stack tests */
-#define VEC_SOFT_INNER 0xf1
+#define VEC_IPI_TEST_HIGH 0xf1 /* class 15: preempts a VEC_IPI_TEST handler that enabled IF */
 #define VEC_IPI_CALL 0xf8     /* run a function on another CPU */
 #define VEC_IPI_STOP 0xf9
 #define VEC_IPI_WAKE 0xfa     /* "I am online": wakes the BSP from hlt during bring-up */

@@ -1,10 +1,11 @@
 /* The console: COM1, mirrored byte for byte to port 0xE9 (QEMU -debugcon, bochs).
  *
  * Every line is prefixed "[SSSSS.UUUUUU] cpuN: " (docs/serial-log.md).  A kprintf call prints
- * whole lines: text without a final newline gets one.  One lock, taken per call, keeps lines
- * from different CPUs apart; console_lock() holds it across several calls (a panic report, a
- * table).  It is recursive on one CPU, so an exception or NMI that prints while its CPU holds
- * the lock still gets its lines out. */
+ * whole lines: text without a final newline gets one.  Messages go through a log buffer that
+ * one CPU at a time prints (console.c says why), so lines from different CPUs never interleave
+ * and no CPU waits for another's UART.  console_lock() keeps several calls together (a panic
+ * report, a table); it is recursive on one CPU, so an exception or NMI that prints while its
+ * CPU holds it still gets its lines out. */
 #ifndef CADRE_CONSOLE_H
 #define CADRE_CONSOLE_H
 
@@ -21,5 +22,10 @@ void console_lock(void);
 void console_unlock(void);
 /* For the panic path: wait for the lock a bounded time, then take it from whoever has it. */
 void console_lock_for_panic(void);
+/* Prints everything buffered (bounded wait for another CPU that is printing), then drains the
+ * UART: before QEMU is told to exit. */
+void console_flush(void);
+/* True once a panicking CPU has taken the console: other CPUs no longer wait for blocks. */
+bool panic_console_forced(void);
 
 #endif

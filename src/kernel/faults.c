@@ -3,6 +3,8 @@
 #include "kernel/console.h"
 #include "kernel/ktest.h"
 #include "lib/string.h"
+#include "smp/smp.h"
+#include "smp/smp_call.h"
 
 /* An address the boot page tables do not map once the identity map is gone. */
 #define UNMAPPED_ADDRESS 0xcafe0000UL
@@ -83,15 +85,28 @@ static const struct {
     { "canary", fault_smash_canary, "stack protector: overwrite the canary", false },
 };
 
-bool fault_raise(const char *name)
+static void raise_on_this_cpu(void *fn) { ((void (*)(void))fn)(); }
+
+/* NAME or NAME@CPU: the fault is raised on that CPU through a function-call IPI. */
+bool fault_raise(const char *spec)
 {
+    char name[32];
+    unsigned long long cpu = 0;
+    const char *at = strchr(spec, '@');
+    size_t len = at ? (size_t)(at - spec) : strlen(spec);
+    if (len >= sizeof name || (at && (parse_u64(at + 1, &cpu) || cpu >= smp_online_count()))) {
+        kprintf("test: warning: bad fault '%s' (NAME or NAME@CPU with CPU < %u)", spec, smp_online_count());
+        return false;
+    }
+    memcpy(name, spec, len);
+    name[len] = '\0';
     for (size_t i = 0; i < ARRAY_SIZE(faults); i++) {
         if (strcmp(name, faults[i].name))
             continue;
-        kprintf("test: raising %s deliberately", faults[i].what);
-        faults[i].raise();
+        kprintf("test: raising %s deliberately on cpu%llu", faults[i].what, cpu);
+        smp_call((unsigned)cpu, raise_on_this_cpu, (void *)faults[i].raise, SMP_CALL_TIMEOUT_US);
         if (faults[i].recoverable)
-            kprintf("test: fault:%s was handled; the kernel goes on", name);
+            kprintf("test: fault:%s was handled; the kernel goes on", spec);
         return faults[i].recoverable;
     }
     console_lock();

@@ -21,7 +21,7 @@ static const char *param_test(const char *v)
     strlcpy(selection, v, sizeof selection);
     return NULL;
 }
-KERNEL_PARAM("test", param_test, "all|NAME[,NAME...]|fault:NAME: run in-kernel tests (KTAP)");
+KERNEL_PARAM("test", param_test, "all|NAME[,NAME...]|PREFIX*|fault:NAME[@CPU]: run in-kernel tests (KTAP)");
 
 const char *ktest_selection(void) { return selection[0] ? selection : NULL; }
 
@@ -79,7 +79,16 @@ static unsigned for_each_selected(void (*fn)(const char *, size_t, const struct 
     for (const char *s = selection; *s;) {
         const char *comma = strchr(s, ',');
         size_t len = comma ? (size_t)(comma - s) : strlen(s);
-        if (len) {
+        if (len && s[len - 1] == '*') {
+            /* NAME*: every test whose name starts with NAME */
+            for (const struct ktest *t = __ktest_start; t < __ktest_end; t++) {
+                if (!strncmp(t->name, s, len - 1)) {
+                    if (fn)
+                        fn(t->name, strlen(t->name), t, state);
+                    n++;
+                }
+            }
+        } else if (len) {
             if (fn)
                 fn(s, len, find(s, len), state);
             n++;

@@ -31,6 +31,7 @@ static const char *param_panic(const char *v)
 KERNEL_PARAM("panic", param_panic, "exit|halt: after a panic report, exit QEMU (default) or halt");
 
 bool panic_in_progress(void) { return READ_ONCE(panic_cpu) != NO_CPU; }
+bool panic_console_forced(void) { return panic_in_progress(); }
 
 /* Claims the panic for this CPU.  A second panic on the same CPU (a fault inside the report)
  * or on another CPU gets one line and a halt: one report, complete, is worth more than two
@@ -57,6 +58,7 @@ static __noreturn void panic_end(void)
     kprintf("PANIC: cpu%u: end of report; %s", cpu_id(),
             panic_exit ? "leaving QEMU through isa-debug-exit" : "halting (panic=halt)");
     console_unlock();
+    console_flush();
     if (panic_exit)
         qemu_exit(QEMU_EXIT_PANIC);
     halt_forever();

@@ -8,7 +8,7 @@ __attribute__((weak)) bool acpi_power_off(void) { return false; }
 
 void qemu_exit(enum qemu_exit_code code)
 {
-    serial_drain();
+    console_flush();
     outl(QEMU_DEBUG_EXIT_PORT, code);
 }
 
