@@ -8,6 +8,7 @@
 #include "cpu/percpu.h"
 #include "irq/pic.h"
 #include "kernel/cmdline.h"
+#include "kernel/bench.h"
 #include "kernel/console.h"
 #include "kernel/fwcfg.h"
 #include "kernel/hpet.h"
@@ -94,6 +95,8 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     kprintf("cadre: ready: %u cpus online", smp_online_count());
     if (ktest_selection())
         ktest_run_and_exit();
+    if (kbench_selection())
+        kbench_run_and_exit();
     if (poweroff_when_ready)
         power_off();
     for (;;)

@@ -1,0 +1,26 @@
+/* In-kernel benchmarks, chosen with bench=NAME[,NAME...] (or bench=all): each prints its
+ * figures as "bench: NAME key=value ..." lines (docs/performance.md), then QEMU is told to exit.
+ * Figures are printed, never judged: no benchmark passes or fails. */
+#ifndef CADRE_BENCH_H
+#define CADRE_BENCH_H
+
+#include "lib/compiler.h"
+
+struct kbench {
+    const char *name;
+    void (*fn)(void);
+};
+
+#define KBENCH(n)                                                                         \
+    static void kbench_fn_##n(void);                                                      \
+    static const struct kbench kbench_##n __used __section(".kbench") __aligned(8) = {    \
+        #n, kbench_fn_##n                                                                 \
+    };                                                                                    \
+    static void kbench_fn_##n(void)
+
+/* The selection from bench=, or NULL. */
+const char *kbench_selection(void);
+/* Runs the selection and ends QEMU (isa-debug-exit, QEMU_EXIT_PASS). */
+__noreturn void kbench_run_and_exit(void);
+
+#endif
