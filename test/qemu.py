@@ -89,7 +89,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 
 # `[SSSSS.UUUUUU] cpuN: text`; the text may be empty.
-LINE_RE = re.compile(r"^\[(\d{5})\.(\d{6})\] cpu(\d+): ?(.*)$")
+LINE_RE = re.compile(r"^\[(\d{5})\.(\d{6})\] cpu(\d+): (.*)$")
 _PANIC_START_RE = re.compile(r"^PANIC: cpu\d+: ")
 _PANIC_END_RE = re.compile(r"^PANIC: cpu\d+: end of report")
 
