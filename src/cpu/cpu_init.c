@@ -67,3 +67,11 @@ void cpu_init(struct percpu *pc)
             (unsigned long)pc->ist_stack[IST_DF].hi, (unsigned long)pc->ist_stack[IST_NMI].hi,
             (unsigned long)pc->ist_stack[IST_DB].hi, (unsigned long)pc->ist_stack[IST_MC].hi);
 }
+
+__noreturn void cpu_idle(void)
+{
+    for (;;) {
+        console_flush_pending();
+        safe_halt();
+    }
+}

@@ -7,6 +7,9 @@
 #include "cpu/percpu.h"
 
 void cpu_init(struct percpu *pc);
+/* The idle loop of every CPU: interrupts on, `hlt` until one arrives, print what handlers left
+ * in the console buffer. */
+__noreturn void cpu_idle(void);
 
 /* What cpu_init turned on (same on every CPU), for reports and tests. */
 struct cpu_protections {

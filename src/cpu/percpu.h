@@ -37,8 +37,10 @@ struct percpu {
     struct percpu *self;    /* %gs:0 */
     uint64_t irq_stack_top; /* %gs:8: where a hardware interrupt switches to */
     uint32_t irq_count;     /* %gs:16: interrupts being handled (0 = not on the IRQ stack) */
+    uint32_t nmi_state;     /* %gs:20: 1 while this CPU runs its NMI handler (docs/nmi.md) */
+    uint64_t nmi_work_top;  /* %gs:24: the stack the NMI handler runs on, after IST2 */
+    uint32_t nmi_latched;   /* %gs:32: an NMI arrived while the handler ran; run it again */
     uint32_t reserved0;
-    uint64_t reserved1[2];
     uint64_t stack_canary; /* %gs:40 */
     uint32_t cpu;          /* %gs:48: dense CPU number, BSP = 0; never an APIC ID */
     uint32_t apic_id;
@@ -62,6 +64,9 @@ struct percpu {
 _Static_assert(__builtin_offsetof(struct percpu, self) == PERCPU_SELF, "percpu self");
 _Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_STACK_TOP, "irq stack top");
 _Static_assert(__builtin_offsetof(struct percpu, irq_count) == PERCPU_IRQ_COUNT, "irq count");
+_Static_assert(__builtin_offsetof(struct percpu, nmi_state) == PERCPU_NMI_STATE, "nmi state");
+_Static_assert(__builtin_offsetof(struct percpu, nmi_work_top) == PERCPU_NMI_WORK_TOP, "nmi work top");
+_Static_assert(__builtin_offsetof(struct percpu, nmi_latched) == PERCPU_NMI_LATCHED, "nmi latched");
 _Static_assert(__builtin_offsetof(struct percpu, stack_canary) == PERCPU_CANARY, "canary at %gs:40");
 _Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU, "percpu cpu");
 

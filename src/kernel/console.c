@@ -9,9 +9,13 @@
 /* The console is a log buffer plus one printer (docs/serial-log.md, "How lines stay whole").
  *
  * kprintf formats a message, prefix and all, and appends it to the buffer under a short lock:
- * a message is whole lines and goes in as one piece, so lines never interleave.  Then it tries
- * to become the printer; if another CPU already prints, that CPU prints this message too and
- * kprintf returns at once.  No CPU ever waits for the UART of another: with 255 virtual CPUs on
+ * a message is whole lines and goes in as one piece, so lines never interleave.  Then, outside
+ * interrupt handlers, it tries to become the printer; if another CPU already prints, that CPU
+ * prints this message too and kprintf returns at once.  Inside an interrupt or NMI handler it
+ * only appends: the printer may have thousands of lines to write (255 CPUs reporting at once),
+ * and a handler must not be held up by that.  What handlers append is printed by the next
+ * kprintf outside a handler, or by the idle loop and the waits that call console_flush_pending()
+ * (Linux defers printing from NMI context the same way).  No CPU ever waits for the UART of another: with 255 virtual CPUs on
  * two host cores (TCG), CPUs spinning for a console lock would take the host from the one
  * that holds it (Linux's printk works the same way, for the same reason).
  *
@@ -146,13 +150,25 @@ static void block_enter(int me, bool for_panic)
     block_irqs = irqs;
 }
 
+static bool in_handler(void) { return this_cpu_read(irq_count) || this_cpu_read(nmi_state); }
+
 static void block_exit(int me)
 {
     if (--block_depth)
         return;
     bool irqs = block_irqs;
     __atomic_store_n(&block_owner, NO_CPU, __ATOMIC_RELEASE);
-    flush(me);
+    if (!in_handler())
+        flush(me);
+    irq_restore(irqs);
+}
+
+void console_flush_pending(void)
+{
+    if (READ_ONCE(head) == READ_ONCE(tail) || READ_ONCE(printer) != NO_CPU)
+        return;
+    bool irqs = irq_save();
+    flush((int)cpu_id());
     irq_restore(irqs);
 }
 
@@ -225,7 +241,7 @@ int vkprintf(const char *fmt, va_list ap)
             backoff_wait(&backoff);
     }
     append(me, out, o);
-    if (READ_ONCE(block_owner) != me)
+    if (READ_ONCE(block_owner) != me && !in_handler())
         flush(me);
     irq_restore(irqs);
     return n;

@@ -25,6 +25,9 @@ void console_lock_for_panic(void);
 /* Prints everything buffered (bounded wait for another CPU that is printing), then drains the
  * UART: before QEMU is told to exit. */
 void console_flush(void);
+/* Prints what interrupt handlers left in the buffer, unless another CPU is printing; cheap when
+ * there is nothing.  For idle loops and waits. */
+void console_flush_pending(void);
 /* True once a panicking CPU has taken the console: other CPUs no longer wait for blocks. */
 bool panic_console_forced(void);
 

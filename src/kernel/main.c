@@ -99,6 +99,5 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
         kbench_run_and_exit();
     if (poweroff_when_ready)
         power_off();
-    for (;;)
-        safe_halt();
+    cpu_idle();
 }

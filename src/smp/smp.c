@@ -338,6 +338,5 @@ __no_stack_protector __noreturn void ap_main(struct percpu *pc)
     __atomic_fetch_add(&online, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&pc->state, CPU_ONLINE, __ATOMIC_RELEASE);
     ipi_fixed(bsp_percpu.apic_id, VEC_IPI_WAKE);
-    for (;;)
-        safe_halt();
+    cpu_idle();
 }

@@ -54,6 +54,9 @@ static bool wait_done(unsigned cpu, uint64_t seq, uint64_t deadline)
     struct call_slot *s = &slots[cpu];
     unsigned backoff = 1;
     while (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) < seq) {
+        console_flush_pending(); /* what the targets printed from their handlers */
+        if (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) >= seq)
+            break;
         if (time_after(deadline))
             return false;
         for (unsigned i = 0; i < backoff; i++)

@@ -1,0 +1,151 @@
+#include "apic/ioapic.h"
+
+#include "acpi/acpi_boot.h"
+#include "kernel/console.h"
+#include "lib/spinlock.h"
+#include "mm/paging.h"
+
+/* Registers, reached through an index (IOREGSEL) and a window (IOWIN) (datasheet §3.1). */
+#define IOREGSEL 0x00
+#define IOWIN 0x10
+#define IOAPIC_MMIO_SIZE 0x20
+#define IOAPICID 0x00
+#define IOAPICVER 0x01
+#define   VER_MAX_REDIR(v) (((v) >> 16) & 0xff) /* number of entries - 1 */
+#define IOREDTBL(n) (0x10 + 2 * (n))            /* low dword; high dword at +1 */
+/* Redirection entry bits (datasheet §3.2.4) */
+#define RTE_DELIVERY_SHIFT 8
+#define RTE_DEST_LOGICAL 0x800
+#define RTE_DELIVERY_PENDING 0x1000
+#define RTE_ACTIVE_LOW 0x2000
+#define RTE_REMOTE_IRR 0x4000
+#define RTE_LEVEL 0x8000
+#define RTE_MASKED 0x10000
+#define RTE_DEST_SHIFT 24 /* in the high dword */
+
+static struct ioapic {
+    volatile uint32_t *regs;
+    uint8_t id;
+    uint32_t gsi_base;
+    unsigned entries;
+    struct spinlock lock; /* IOREGSEL then IOWIN: the pair must not be split */
+} ioapics[IOAPIC_MAX];
+static unsigned nioapics;
+
+static uint32_t rd(struct ioapic *io, uint32_t reg)
+{
+    io->regs[IOREGSEL / 4] = reg;
+    return io->regs[IOWIN / 4];
+}
+
+static void wr(struct ioapic *io, uint32_t reg, uint32_t v)
+{
+    io->regs[IOREGSEL / 4] = reg;
+    io->regs[IOWIN / 4] = v;
+}
+
+static struct ioapic *owner(uint32_t gsi, unsigned *pin)
+{
+    for (unsigned i = 0; i < nioapics; i++) {
+        struct ioapic *io = &ioapics[i];
+        if (gsi >= io->gsi_base && gsi < io->gsi_base + io->entries) {
+            *pin = gsi - io->gsi_base;
+            return io;
+        }
+    }
+    return NULL;
+}
+
+unsigned ioapic_count(void) { return nioapics; }
+
+bool ioapic_has_gsi(uint32_t gsi)
+{
+    unsigned pin;
+    return owner(gsi, &pin) != NULL;
+}
+
+void ioapic_init(void)
+{
+    for (unsigned i = 0; i < acpi.nioapics && nioapics < IOAPIC_MAX; i++) {
+        const struct acpi_ioapic *a = &acpi.ioapics[i];
+        struct ioapic *io = &ioapics[nioapics];
+        io->regs = ioremap(a->address, IOAPIC_MMIO_SIZE);
+        io->id = a->id;
+        io->gsi_base = a->gsi_base;
+        uint32_t ver = rd(io, IOAPICVER);
+        if (ver == 0xffffffff) {
+            kprintf("ioapic: warning: nothing answers at %#x (MADT id %u); skipped", a->address, a->id);
+            continue;
+        }
+        io->entries = VER_MAX_REDIR(ver) + 1;
+        for (unsigned pin = 0; pin < io->entries; pin++) {
+            wr(io, IOREDTBL(pin), RTE_MASKED);
+            wr(io, IOREDTBL(pin) + 1, 0);
+        }
+        kprintf("ioapic: id %u at %#x, version 0x%x, gsi %u-%u, all %u entries masked", io->id, a->address,
+                ver & 0xff, io->gsi_base, io->gsi_base + io->entries - 1, io->entries);
+        nioapics++;
+    }
+    if (!nioapics)
+        kprintf("ioapic: warning: no I/O APIC; device interrupts are off");
+}
+
+static uint32_t low_of(const struct rte *e)
+{
+    return e->vector | (uint32_t)e->delivery << RTE_DELIVERY_SHIFT | (e->active_low ? RTE_ACTIVE_LOW : 0) |
+           (e->level ? RTE_LEVEL : 0) | (e->masked ? RTE_MASKED : 0);
+}
+
+bool ioapic_set(uint32_t gsi, const struct rte *e)
+{
+    unsigned pin;
+    struct ioapic *io = owner(gsi, &pin);
+    if (!io)
+        return false;
+    bool irqs = spin_lock(&io->lock);
+    wr(io, IOREDTBL(pin), RTE_MASKED);
+    wr(io, IOREDTBL(pin) + 1, (uint32_t)e->dest << RTE_DEST_SHIFT);
+    wr(io, IOREDTBL(pin), low_of(e));
+    spin_unlock(&io->lock, irqs);
+    return true;
+}
+
+bool ioapic_set_dest(uint32_t gsi, uint8_t dest)
+{
+    unsigned pin;
+    struct ioapic *io = owner(gsi, &pin);
+    if (!io)
+        return false;
+    bool irqs = spin_lock(&io->lock);
+    wr(io, IOREDTBL(pin) + 1, (uint32_t)dest << RTE_DEST_SHIFT);
+    spin_unlock(&io->lock, irqs);
+    return true;
+}
+
+bool ioapic_mask(uint32_t gsi, bool masked)
+{
+    unsigned pin;
+    struct ioapic *io = owner(gsi, &pin);
+    if (!io)
+        return false;
+    bool irqs = spin_lock(&io->lock);
+    uint32_t lo = rd(io, IOREDTBL(pin));
+    wr(io, IOREDTBL(pin), masked ? lo | RTE_MASKED : lo & ~RTE_MASKED);
+    spin_unlock(&io->lock, irqs);
+    return true;
+}
+
+bool ioapic_get(uint32_t gsi, struct rte *e)
+{
+    unsigned pin;
+    struct ioapic *io = owner(gsi, &pin);
+    if (!io)
+        return false;
+    bool irqs = spin_lock(&io->lock);
+    uint32_t lo = rd(io, IOREDTBL(pin)), hi = rd(io, IOREDTBL(pin) + 1);
+    spin_unlock(&io->lock, irqs);
+    *e = (struct rte){ .vector = lo & 0xff, .delivery = (enum rte_delivery)(lo >> RTE_DELIVERY_SHIFT & 7),
+                       .active_low = lo & RTE_ACTIVE_LOW, .level = lo & RTE_LEVEL, .masked = lo & RTE_MASKED,
+                       .dest = (uint8_t)(hi >> RTE_DEST_SHIFT) };
+    return true;
+}

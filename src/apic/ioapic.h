@@ -1,0 +1,43 @@
+/* The I/O APICs (82093AA datasheet; ACPI 6.5 §5.2.12.3): every one the MADT lists, with its
+ * GSI base and number of redirection entries; all entries masked at start. */
+#ifndef CADRE_IOAPIC_H
+#define CADRE_IOAPIC_H
+
+#include "lib/compiler.h"
+
+/* A redirection table entry as the datasheet names its fields (§3.2.4). */
+enum rte_delivery {
+    RTE_FIXED = 0,
+    RTE_LOWEST_PRIORITY = 1,
+    RTE_SMI = 2,
+    RTE_NMI = 4,
+    RTE_INIT = 5,
+    RTE_EXTINT = 7,
+};
+
+struct rte {
+    uint8_t vector;
+    enum rte_delivery delivery;
+    bool active_low;
+    bool level;
+    bool masked;
+    uint8_t dest; /* physical APIC ID (8 bits without interrupt remapping) */
+};
+
+#define IOAPIC_MAX 16
+
+void ioapic_init(void);
+unsigned ioapic_count(void);
+/* Whether a GSI belongs to an I/O APIC. */
+bool ioapic_has_gsi(uint32_t gsi);
+/* Writes the whole entry of a GSI: masked first, so no half-written entry is ever live. */
+bool ioapic_set(uint32_t gsi, const struct rte *e);
+/* Moves an unmasked entry to another CPU with one 32-bit write of the upper half, where the
+ * destination lives: there is no moment at which the pin is masked or half-written, so an edge
+ * arriving during the move is delivered to one CPU or the other, never dropped (a masked pin
+ * drops edges, datasheet §3.2.4 "Interrupt Mask"). */
+bool ioapic_set_dest(uint32_t gsi, uint8_t dest);
+bool ioapic_mask(uint32_t gsi, bool masked);
+bool ioapic_get(uint32_t gsi, struct rte *e);
+
+#endif
