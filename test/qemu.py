@@ -200,7 +200,8 @@ class KtapResult:
 
     def describe(self) -> str:
         out = [f"KTAP version {self.version}, plan {self.plan}, {len(self.tests)} results"]
-        out += [str(t) for t in self.tests if not t.ok]
+        for t in self.failed:
+            out += [str(t)] + [f"    # {d}" for d in t.diagnostics]
         out += [f"problem: {p}" for p in self.problems]
         return "\n".join(out)
 
