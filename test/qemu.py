@@ -58,7 +58,16 @@ Exit status
 isa-debug-exit gives (code << 1) | 1: EXIT_PASS 33, EXIT_FAIL 35, EXIT_PANIC 37, EXIT_POWEROFF
 39.  A triple fault under -no-reboot, or QEMU's own `quit`, gives 0: 0 never means success.
 Boot.rc is None when the harness stopped QEMU itself (`until` matched, or the time ran out;
-Boot.timed_out tells which).
+Boot.timed_out tells which).  The time limit defaults to 30 s + 0.5 s per vCPU under TCG
+and 120 s under KVM.  QEMU does not exit after a "KVM internal error" (it stops the VM and
+waits); the harness sees that on QEMU's stderr and ends the boot at once, with a note in
+Boot.errors.
+
+Beyond the documented fields a Boot also carries: name, cmdline, elapsed (seconds), stderr
+(QEMU's), debugcon (port 0xE9, CRs removed), until_match, errors (harness trouble), and the
+helpers index(regex) (position in texts()), malformed_lines(), status(), summary() (one line
+for assertion messages) and describe(tail) (command, status and log tail, which conftest.py
+puts in failure reports).
 """
 
 from __future__ import annotations
