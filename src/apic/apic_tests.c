@@ -50,8 +50,8 @@ KTEST(apic_nmi_ipi_self_on_nmi_stack)
     KEXPECTF(pc->nmi_count == before + 1, "NMI count %llu -> %llu", (unsigned long long)before,
              (unsigned long long)pc->nmi_count);
     uintptr_t sp = pc->last_nmi_rsp;
-    KEXPECTF(sp >= pc->ist_stack[IST_NMI].lo && sp < pc->ist_stack[IST_NMI].hi,
-             "NMI handler at %lx, not on the NMI stack", (unsigned long)sp);
+    KEXPECTF(sp >= pc->nmi_stack.lo && sp < pc->nmi_stack.hi, "NMI handler at %lx, not on the NMI stack",
+             (unsigned long)sp);
 }
 
 static bool wait_error(uint64_t before)

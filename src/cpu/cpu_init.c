@@ -70,8 +70,19 @@ void cpu_init(struct percpu *pc)
 
 __noreturn void cpu_idle(void)
 {
+    struct percpu *pc = this_cpu();
     for (;;) {
         console_flush_pending();
-        safe_halt();
+        void (*work)(void *) = __atomic_load_n(&pc->idle_work, __ATOMIC_ACQUIRE);
+        if (work) {
+            irq_enable();
+            work(pc->idle_arg);
+            __atomic_store_n(&pc->idle_work, NULL, __ATOMIC_RELEASE);
+            continue;
+        }
+        /* sti; hlt: an interrupt between the check and the hlt still ends the hlt */
+        irq_disable();
+        if (!READ_ONCE(pc->idle_work))
+            safe_halt();
     }
 }

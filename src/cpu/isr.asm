@@ -14,6 +14,8 @@ ISR_ERROR_CODE_MASK equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13)
                       | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30)
 
 extern interrupt_dispatch
+extern nmi_dispatch
+extern nmi_repeat_noted
 
 %macro ISR_STUB 1
 align 16
@@ -91,13 +93,134 @@ isr_common:
     add rsp, 16                 ; vector and error code
     iretq
 
+
+; ---------------------------------------------------------------------------------------------
+; NMI entry (docs/nmi.md).  The problem: NMI arrives on IST2, and the CPU blocks further NMIs
+; only until the next IRET.  If the NMI handler takes an exception (#BP, #DB, a fixed-up #PF),
+; that exception's IRET unblocks NMIs while the handler still runs, and a second NMI would be
+; pushed at the top of IST2 again, over the first one's frame.  The scheme:
+;
+; 1. The entry copies the hardware frame from IST2 to this CPU's NMI work stack and runs the
+;    handler there.  IST2 then holds nothing anyone needs: a nested NMI may land on it freely.
+; 2. A nested NMI, seen by %gs:nmi_state = 1 (the handler is running), only sets
+;    %gs:nmi_latched and IRETs at once.  The outer NMI, when its handler returns, clears the
+;    state, swaps the latch to 0 and, if it was set, runs the handler again: the nested NMI is
+;    neither lost nor run inside the first (like the hardware's one pending NMI, and Linux's
+;    repeat_nmi).
+; 3. Once it has cleared nmi_state, the outer NMI only checks the latch and restores registers
+;    on the work stack.  An NMI arriving then (possible only if an exception unblocked NMIs) finds its
+;    interrupted RSP on the work stack: it continues below that RSP instead of at the top, so
+;    the outer frame is untouched, and runs as a normal NMI.
+; GS is the kernel's on every NMI (no ring 3 yet).
+NMI_FRAME_RIP equ 16            ; offsets on IST2 after the two pushes below
+NMI_FRAME_CS equ 24
+NMI_FRAME_RFLAGS equ 32
+NMI_FRAME_RSP equ 40
+NMI_FRAME_SS equ 48
+
+global nmi_entry
+nmi_entry:
+    push rax
+    push rbx
+    cmp dword [gs:PERCPU_NMI_STATE], 0
+    jne .latch
+    mov rax, [gs:PERCPU_NMI_WORK_TOP]
+    mov rbx, [rsp + NMI_FRAME_RSP]
+    sub rbx, rax
+    add rbx, IST_STACK_SIZE     ; interrupted RSP - work stack bottom: < size iff on it
+    cmp rbx, IST_STACK_SIZE
+    jae .copy
+    mov rax, [rsp + NMI_FRAME_RSP]
+    sub rax, 64                 ; below whatever the outer NMI still has there
+    and rax, -16
+.copy:
+    mov rbx, [rsp + NMI_FRAME_SS]
+    mov [rax - 8], rbx
+    mov rbx, [rsp + NMI_FRAME_RSP]
+    mov [rax - 16], rbx
+    mov rbx, [rsp + NMI_FRAME_RFLAGS]
+    mov [rax - 24], rbx
+    mov rbx, [rsp + NMI_FRAME_CS]
+    mov [rax - 32], rbx
+    mov rbx, [rsp + NMI_FRAME_RIP]
+    mov [rax - 40], rbx
+    mov rbx, [rsp + 8]          ; the interrupted RAX
+    mov [rax - 48], rbx
+    mov rbx, [rsp]              ; the interrupted RBX
+    mov [rax - 56], rbx
+    lea rsp, [rax - 56]         ; now on the work stack
+    pop rbx
+    pop rax
+    mov dword [gs:PERCPU_NMI_STATE], 1
+    push 0                      ; error code
+    push VEC_NMI
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    cld
+    mov rbx, rsp
+.again:
+    mov rdi, rbx
+    call nmi_dispatch
+    ; State first, then the latch: an NMI after the state is cleared takes rule 3 (it is not
+    ; latched, so nothing can be left in the latch unseen); one latched before is seen here.
+    mov dword [gs:PERCPU_NMI_STATE], 0
+    xor eax, eax
+    xchg eax, [gs:PERCPU_NMI_LATCHED]   ; atomic swap
+    test eax, eax
+    jz .out
+    mov dword [gs:PERCPU_NMI_STATE], 1
+    mov rdi, rbx
+    call nmi_repeat_noted
+    jmp .again
+.out:
+    mov rsp, rbx
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    iretq
+.latch:
+    mov dword [gs:PERCPU_NMI_LATCHED], 1
+    pop rbx
+    pop rax
+    iretq
+
 section .rodata
 align 8
 global isr_stub_table, isr_error_code_mask
 isr_stub_table:
 %assign vec 0
 %rep NUM_VECTORS
+%if vec == VEC_NMI
+    dq nmi_entry                ; NMI has its own entry (below)
+%else
     dq isr_stub_%[vec]
+%endif
 %assign vec vec + 1
 %endrep
 isr_error_code_mask:

@@ -49,7 +49,7 @@ static struct percpu_stack make_stack(size_t size, const char *name, unsigned cp
 struct percpu *percpu_create(unsigned n, uint32_t apic_id)
 {
     static const char *const ist_names[IST_COUNT + 1] = {
-        [IST_DF] = "#DF", [IST_NMI] = "NMI", [IST_DB] = "#DB", [IST_MC] = "#MC",
+        [IST_DF] = "#DF", [IST_NMI] = "NMI entry (IST2)", [IST_DB] = "#DB", [IST_MC] = "#MC",
     };
     static const size_t ist_sizes[IST_COUNT + 1] = {
         [IST_DF] = IST_STACK_SIZE, [IST_NMI] = IST_STACK_SIZE, [IST_DB] = IST_STACK_SIZE,
@@ -78,6 +78,8 @@ struct percpu *percpu_create(unsigned n, uint32_t apic_id)
     for (unsigned i = 1; i <= IST_COUNT; i++)
         pc->ist_stack[i] = make_stack(ist_sizes[i], ist_names[i], n);
 
+    pc->nmi_stack = make_stack(IST_STACK_SIZE, "NMI", n);
+    pc->nmi_work_top = pc->nmi_stack.hi;
     /* TSS.RSP0: where an interrupt from ring 3 lands; IST1-4 (SDM vol. 3A §8.7). */
     pc->tss.rsp[0] = pc->kernel_stack.hi;
     for (unsigned i = 1; i <= IST_COUNT; i++)

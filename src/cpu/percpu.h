@@ -48,14 +48,22 @@ struct percpu {
     uint32_t in_panic;     /* this CPU is printing a panic report */
 
     struct percpu_stack kernel_stack, irq_stack, ist_stack[IST_COUNT + 1]; /* ist_stack[1..4] */
+    struct percpu_stack nmi_stack; /* where the NMI handler runs, after the IST2 entry */
 
     uint64_t gdt[GDT_ENTRIES] __aligned(16);
     struct tss tss __aligned(16);
 
     /* Counters (docs/interrupts.md) */
     uint64_t vector_count[NUM_VECTORS];
-    uint64_t nmi_count;
+    uint64_t nmi_count;      /* NMI handler runs */
+    uint64_t nmi_repeats;    /* of which for an NMI latched during the handler */
+    uint32_t nmi_requests;   /* NMI_REQ_* bits, set by the CPU that sends the NMI */
+    uint32_t nmi_count_requests; /* NMIs sent with NMI_REQ_COUNT, not yet taken */
+    uint32_t nmi_stopped;    /* stopped by another CPU's panic */
     uint64_t spurious_count;
+    /* Work the idle loop runs in task context (smp_run_in_idle) */
+    void (*idle_work)(void *);
+    void *idle_arg;
     /* Where the last #DB / #BP / NMI / hardware-interrupt handler ran, for the tests. */
     uintptr_t last_db_rsp, last_bp_rsp, last_nmi_rsp, last_irq_rsp;
     uint32_t last_irq_count; /* irq_count seen by the last hardware-interrupt handler */

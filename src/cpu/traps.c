@@ -143,16 +143,6 @@ static void debug_trap(struct regs *r)
             cpu_id(), stack);
 }
 
-static void nmi(struct regs *r)
-{
-    char stack[96];
-    uint64_t n = ++this_cpu()->nmi_count;
-    this_cpu_write(last_nmi_rsp, read_rsp());
-    describe_stack(read_rsp(), stack, sizeof stack);
-    (void)r;
-    kprintf("nmi: cpu%u took NMI %llu on %s", cpu_id(), (unsigned long long)n, stack);
-}
-
 /* A fault whose address is in the guard page below a known stack is an overflow of it. */
 static bool stack_overflow(const struct regs *r, char *buf, size_t size)
 {
@@ -171,9 +161,6 @@ static bool stack_overflow(const struct regs *r, char *buf, size_t size)
 static void exception(struct regs *r)
 {
     switch (r->vector) {
-    case VEC_NMI:
-        nmi(r);
-        return;
     case VEC_BP:
         breakpoint(r);
         return;

@@ -22,6 +22,8 @@
 #define VEC_DEVICE_LAST 0xdf
 
 #define VEC_LAPIC_TIMER 0xe0
+#define VEC_IPI_STORM 0xe1    /* class 14: the all-to-all IPI storm test's doorbell */
+#define VEC_IPI_TEST_SAME 0xe2 /* class 14: must wait for a running VEC_IPI_TEST handler */
 #define VEC_IPI_TEST 0xe8     /* class 14: a test IPI that class-15 IPIs may preempt */
 #define VEC_IPI_TEST_HIGH 0xf1 /* class 15: preempts a VEC_IPI_TEST handler that enabled IF */
 #define VEC_IPI_CALL 0xf8     /* run a function on another CPU */

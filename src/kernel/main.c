@@ -10,6 +10,9 @@
 #include "kernel/cmdline.h"
 #include "kernel/bench.h"
 #include "kernel/console.h"
+#include "kernel/devices.h"
+#include "irq/irq_table.h"
+#include "irq/route.h"
 #include "kernel/fwcfg.h"
 #include "kernel/hpet.h"
 #include "kernel/ktest.h"
@@ -90,9 +93,12 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     bsp_percpu.state = CPU_ONLINE;
     smp_call_init();
     smp_init();
+    devices_init();
 
     irq_enable();
     kprintf("cadre: ready: %u cpus online", smp_online_count());
+    if (irq_table_requested())
+        irq_table_print();
     if (ktest_selection())
         ktest_run_and_exit();
     if (kbench_selection())

@@ -10,6 +10,7 @@
 #include "kernel/console.h"
 #include "kernel/ksyms.h"
 #include "kernel/power.h"
+#include "irq/nmi.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -50,6 +51,9 @@ static void panic_begin(const char *what)
         halt_forever();
     }
     this_cpu_write(in_panic, 1);
+    /* Stop every other CPU first, so that the report is the last thing on the console and
+     * nothing runs on after it. */
+    nmi_stop_others();
     console_lock_for_panic();
 }
 

@@ -1,6 +1,8 @@
 #include "kernel/pit.h"
 
 #include "cpu/cpu.h"
+#include "irq/route.h"
+#include "kernel/console.h"
 
 /* Ports and mode bits (Intel 82C54 datasheet; PC port 0x61 is the speaker/gate register). */
 #define PIT_CH0_DATA 0x40
@@ -54,4 +56,21 @@ void pit_periodic_stop(void)
     outb(PIT_COMMAND, PIT_SEL_CH0 | PIT_ACCESS_LOHI | PIT_MODE0);
     outb(PIT_CH0_DATA, 0xff);
     outb(PIT_CH0_DATA, 0xff);
+}
+
+static volatile uint64_t irqs;
+uint64_t pit_irqs(void) { return irqs; }
+
+static void handler(struct regs *r, void *data)
+{
+    (void)r, (void)data;
+    irqs++;
+}
+
+void pit_irq_init(unsigned hz)
+{
+    if (!irq_request(0, IRQ_PRIO_URGENT, handler, NULL, "pit"))
+        return;
+    pit_periodic_start(hz);
+    kprintf("pit: channel 0 at %u Hz", hz);
 }

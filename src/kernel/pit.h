@@ -14,4 +14,8 @@ uint64_t pit_measure_tsc(uint16_t ticks);
 void pit_periodic_start(unsigned hz);
 void pit_periodic_stop(void);
 
+/* Channel 0 at `hz` through the I/O APIC (ISA IRQ 0, GSI 2 on PCs), counted. */
+void pit_irq_init(unsigned hz);
+uint64_t pit_irqs(void);
+
 #endif

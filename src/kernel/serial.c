@@ -1,11 +1,14 @@
 #include "kernel/serial.h"
 
 #include "cpu/cpu.h"
+#include "irq/route.h"
 
 /* 16550 registers, as offsets from the base port (PC16550D datasheet, table 2). */
 #define UART_THR 0 /* transmit holding (DLAB=0) */
 #define UART_DLL 0 /* divisor latch low (DLAB=1) */
+#define UART_RBR 0 /* receive buffer (DLAB=0) */
 #define UART_IER 1 /* interrupt enable (DLAB=0) */
+#define   IER_RX_AVAILABLE 0x01
 #define UART_DLM 1 /* divisor latch high (DLAB=1) */
 #define UART_FCR 2 /* FIFO control */
 #define   FCR_ENABLE 0x01
@@ -18,8 +21,10 @@
 #define UART_MCR 4 /* modem control */
 #define   MCR_DTR 0x01
 #define   MCR_RTS 0x02
+#define   MCR_OUT2 0x08 /* on PCs, gates the UART's interrupt line to the PIC / I/O APIC */
 #define   MCR_LOOP 0x10
 #define UART_LSR 5 /* line status */
+#define   LSR_DATA_READY 0x01
 #define   LSR_THRE 0x20 /* transmit holding register empty */
 #define   LSR_TEMT 0x40 /* transmitter empty */
 #define UART_SCR 7 /* scratch */
@@ -66,4 +71,49 @@ void serial_drain(void)
         return;
     for (int i = 0; i < UART_WAIT_LOOPS && !(inb(COM1_BASE + UART_LSR) & LSR_TEMT); i++)
         cpu_relax();
+}
+
+#define COM1_IRQ 4
+#define RX_RING 1024
+
+static char rx[RX_RING];
+static volatile uint32_t rx_head, rx_tail; /* written by the handler / read by the console */
+static volatile uint64_t rx_bytes, rx_irqs;
+
+uint64_t serial_rx_bytes(void) { return rx_bytes; }
+uint64_t serial_rx_irqs(void) { return rx_irqs; }
+
+static void rx_handler(struct regs *r, void *data)
+{
+    (void)r, (void)data;
+    rx_irqs++;
+    for (int n = 0; n < 64 && (inb(COM1_BASE + UART_LSR) & LSR_DATA_READY); n++) {
+        char c = (char)inb(COM1_BASE + UART_RBR);
+        rx_bytes++;
+        uint32_t next = (rx_head + 1) % RX_RING;
+        if (next != READ_ONCE(rx_tail)) { /* a full ring drops the newest byte */
+            rx[rx_head] = c;
+            __atomic_store_n(&rx_head, next, __ATOMIC_RELEASE);
+        }
+    }
+}
+
+int serial_getc(void)
+{
+    uint32_t t = rx_tail;
+    if (t == __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE))
+        return -1;
+    char c = rx[t];
+    __atomic_store_n(&rx_tail, (t + 1) % RX_RING, __ATOMIC_RELEASE);
+    return (unsigned char)c;
+}
+
+void serial_irq_init(void)
+{
+    if (!present || !irq_request(COM1_IRQ, IRQ_PRIO_NORMAL, rx_handler, NULL, "com1"))
+        return;
+    outb(COM1_BASE + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
+    outb(COM1_BASE + UART_IER, IER_RX_AVAILABLE);
+    while (inb(COM1_BASE + UART_LSR) & LSR_DATA_READY)
+        (void)inb(COM1_BASE + UART_RBR);
 }

@@ -13,4 +13,11 @@ void serial_putc(char c);
 /* Waits (bounded) until every byte has left the UART, e.g. before QEMU is told to exit. */
 void serial_drain(void);
 
+/* Receive through COM1's interrupt (ISA IRQ 4): bytes go to a ring the console reads. */
+void serial_irq_init(void);
+/* The next received byte, or -1. */
+int serial_getc(void);
+uint64_t serial_rx_bytes(void);
+uint64_t serial_rx_irqs(void);
+
 #endif

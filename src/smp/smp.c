@@ -259,6 +259,7 @@ static const char *state_name(unsigned c)
 
 void smp_init(void)
 {
+    irq_set_handler(VEC_IPI_WAKE, wake_ipi, NULL, "wake");
     if (!acpi_ok || !acpi.has_madt) {
         kprintf("smp: no MADT; running on the BSP alone");
         return;
@@ -292,7 +293,6 @@ void smp_init(void)
     if (!trampoline_install())
         return;
     params()->count = n - 1;
-    irq_set_handler(VEC_IPI_WAKE, wake_ipi, NULL, "smp wake");
 
     uint64_t t0 = time_since_boot_us();
     if (parallel)

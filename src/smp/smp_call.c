@@ -117,3 +117,19 @@ unsigned smp_call_all(smp_call_fn fn, void *arg, uint64_t timeout_us)
     irq_restore(irqs);
     return late;
 }
+
+int smp_run_in_idle(unsigned cpu, smp_call_fn fn, void *arg)
+{
+    if (!online(cpu))
+        return -1;
+    struct percpu *pc = percpu_areas[cpu];
+    if (READ_ONCE(pc->idle_work))
+        return -1;
+    pc->idle_arg = arg;
+    __atomic_store_n(&pc->idle_work, fn, __ATOMIC_RELEASE);
+    if (cpu != cpu_id())
+        ipi_fixed(pc->apic_id, VEC_IPI_WAKE); /* out of hlt */
+    return 0;
+}
+
+bool smp_idle_work_done(unsigned cpu) { return !__atomic_load_n(&per_cpu(cpu, idle_work), __ATOMIC_ACQUIRE); }

@@ -16,5 +16,11 @@ int smp_call(unsigned cpu, smp_call_fn fn, void *arg, uint64_t timeout_us);
  * finish in time. */
 unsigned smp_call_all(smp_call_fn fn, void *arg, uint64_t timeout_us);
 void smp_call_init(void);
+/* Has `cpu` run fn(arg) from its idle loop, in task context with interrupts on (unlike
+ * smp_call, whose function runs inside the call IPI's handler, at class 15).  Does not wait;
+ * returns -1 if the CPU is not online or already has work. */
+int smp_run_in_idle(unsigned cpu, smp_call_fn fn, void *arg);
+/* Whether `cpu` has finished the work given to it. */
+bool smp_idle_work_done(unsigned cpu);
 
 #endif

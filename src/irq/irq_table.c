@@ -1,0 +1,82 @@
+#include "irq/irq_table.h"
+
+#include "apic/lapic.h"
+#include "cpu/percpu.h"
+#include "cpu/traps.h"
+#include "irq/irq.h"
+#include "irq/route.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "lib/printf.h"
+
+#define COLUMNS 8
+
+static bool print_at_ready;
+
+static const char *param_table(const char *v)
+{
+    if (v)
+        return "takes no value";
+    print_at_ready = true;
+    return NULL;
+}
+KERNEL_PARAM("irq.table", param_table, "print the interrupt counters table once the kernel is ready");
+
+bool irq_table_requested(void) { return print_at_ready; }
+
+static const char *row_name(unsigned v, char *buf, size_t size)
+{
+    const char *h = irq_handler_name(v);
+    for (unsigned i = 0; i < ioapic_nroutes; i++) {
+        if (ioapic_routes[i].vector == v) {
+            snprintf(buf, size, "IRQ%-2u %s", ioapic_routes[i].irq, h ? h : "");
+            return buf;
+        }
+    }
+    if (v < NUM_EXCEPTIONS)
+        return exception_mnemonic(v);
+    return h ? h : "(no handler)";
+}
+
+static uint64_t field(unsigned cpu, unsigned row)
+{
+    struct percpu *pc = percpu_areas[cpu];
+    switch (row) {
+    case NUM_VECTORS: return pc->nmi_count;
+    case NUM_VECTORS + 1: return pc->spurious_count;
+    case NUM_VECTORS + 2: return lapic_error_count(cpu);
+    default: return pc->vector_count[row];
+    }
+}
+
+void irq_table_print(void)
+{
+    static const char *const extra[] = { "NMI", "spurious", "APIC errors" };
+    unsigned n = ncpus_possible;
+    char line[256], name[40];
+    console_lock();
+    for (unsigned first = 0; first < n; first += COLUMNS) {
+        unsigned last = MIN(first + COLUMNS, n);
+        int o = snprintf(line, sizeof line, "irqs: %-4s %-18s", "vec", "source");
+        for (unsigned c = first; c < last; c++)
+            o += snprintf(line + o, sizeof line - (size_t)o, " %10s%-3u", "cpu", c);
+        kprintf("%s", line);
+        for (unsigned row = 0; row < NUM_VECTORS + ARRAY_SIZE(extra); row++) {
+            uint64_t any = 0;
+            for (unsigned c = 0; c < n; c++)
+                if (percpu_areas[c])
+                    any |= field(c, row);
+            if (!any)
+                continue;
+            if (row < NUM_VECTORS)
+                o = snprintf(line, sizeof line, "irqs: 0x%02x %-18.18s", row, row_name(row, name, sizeof name));
+            else
+                o = snprintf(line, sizeof line, "irqs: %-4s %-18s", "-", extra[row - NUM_VECTORS]);
+            for (unsigned c = first; c < last; c++)
+                o += snprintf(line + o, sizeof line - (size_t)o, " %13llu",
+                              percpu_areas[c] ? (unsigned long long)field(c, row) : 0ULL);
+            kprintf("%s", line);
+        }
+    }
+    console_unlock();
+}

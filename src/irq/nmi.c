@@ -1,0 +1,164 @@
+#include "irq/nmi.h"
+
+#include "apic/ipi.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "cpu/stacks.h"
+#include "kernel/backtrace.h"
+#include "kernel/console.h"
+#include "kernel/ksyms.h"
+#include "kernel/time.h"
+#include "lib/printf.h"
+
+/* System control port B (port 0x61): why the chipset raised an external NMI (PC/AT; Linux's
+ * NMI_REASON_PORT). */
+#define NMI_REASON_PORT 0x61
+#define NMI_REASON_SERR 0x80  /* PCI SERR# (system error) */
+#define NMI_REASON_IOCHK 0x40 /* ISA IOCHK# (I/O channel check) */
+#define BACKTRACE_WAIT_US 1000000
+#define STOP_WAIT_US 200000
+#define NESTED_TEST_WAIT_US 100000
+
+static volatile unsigned backtraces_done;
+
+static void print_regs_and_backtrace(const struct regs *r)
+{
+    char sym[96], stack[96];
+    struct stack_info st;
+    ksym_format(r->rip, sym, sizeof sym);
+    if (stack_find(r->rsp, &st))
+        snprintf(stack, sizeof stack, "the %s stack of cpu%d", st.name, st.cpu);
+    else
+        snprintf(stack, sizeof stack, "no known stack");
+    console_lock();
+    kprintf("nmi: backtrace of cpu%u (apic %u), interrupted at %016lx <%s> on %s", cpu_id(),
+            this_cpu_read(apic_id), (unsigned long)r->rip, sym, stack);
+    kprintf("  RAX %016lx RBX %016lx RCX %016lx RDX %016lx", (unsigned long)r->rax, (unsigned long)r->rbx,
+            (unsigned long)r->rcx, (unsigned long)r->rdx);
+    kprintf("  RSI %016lx RDI %016lx RBP %016lx RSP %016lx", (unsigned long)r->rsi, (unsigned long)r->rdi,
+            (unsigned long)r->rbp, (unsigned long)r->rsp);
+    kprintf("  R8  %016lx R9  %016lx R10 %016lx R11 %016lx", (unsigned long)r->r8, (unsigned long)r->r9,
+            (unsigned long)r->r10, (unsigned long)r->r11);
+    kprintf("  R12 %016lx R13 %016lx R14 %016lx R15 %016lx RFLAGS %016lx", (unsigned long)r->r12,
+            (unsigned long)r->r13, (unsigned long)r->r14, (unsigned long)r->r15, (unsigned long)r->rflags);
+    backtrace_print(r->rip, r->rbp);
+    console_unlock();
+}
+
+static void external(struct percpu *pc)
+{
+    char stack[96];
+    struct stack_info st;
+    if (stack_find(read_rsp(), &st))
+        snprintf(stack, sizeof stack, "the %s stack of cpu%d", st.name, st.cpu);
+    else
+        snprintf(stack, sizeof stack, "no known stack");
+    uint8_t reason = inb(NMI_REASON_PORT);
+    kprintf("nmi: cpu%u took NMI %llu on %s: external (port 0x61 0x%02x: %s%s%s)", cpu_id(),
+            (unsigned long long)pc->nmi_count, stack, reason,
+            reason & NMI_REASON_SERR ? "SERR, system error " : "",
+            reason & NMI_REASON_IOCHK ? "IOCHK, I/O channel check " : "",
+            reason & (NMI_REASON_SERR | NMI_REASON_IOCHK) ? "" : "no SERR/IOCHK: LINT1, e.g. the host's inject-nmi");
+}
+
+/* Test: a #BP inside the handler (its IRET unblocks NMIs), then a second NMI to this CPU, which
+ * the entry must latch and run after this one, not inside it. */
+static void nested_test(void)
+{
+    __asm__ volatile("int3");
+    nmi_send(cpu_id(), NMI_REQ_COUNT);
+    udelay(NESTED_TEST_WAIT_US);
+}
+
+/* Called by the NMI entry before it runs the handler again for a latched NMI. */
+void nmi_repeat_noted(struct regs *r);
+void nmi_repeat_noted(struct regs *r)
+{
+    (void)r;
+    this_cpu()->nmi_repeats++;
+}
+
+void nmi_dispatch(struct regs *r)
+{
+    struct percpu *pc = this_cpu();
+    pc->nmi_count++;
+    pc->last_nmi_rsp = read_rsp();
+    uint32_t req = __atomic_exchange_n(&pc->nmi_requests, 0, __ATOMIC_ACQ_REL);
+    /* Counted requests: each NMI sent with NMI_REQ_COUNT takes one (a bit would be cleared by
+     * the first of two NMIs and make the second look external). */
+    uint32_t counted = __atomic_load_n(&pc->nmi_count_requests, __ATOMIC_ACQUIRE);
+    while (counted && !__atomic_compare_exchange_n(&pc->nmi_count_requests, &counted, counted - 1, false,
+                                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        ;
+    if (req & NMI_REQ_STOP) {
+        __atomic_store_n(&pc->nmi_stopped, 1, __ATOMIC_RELEASE);
+        /* Never return: NMIs stay blocked without an IRET, so this CPU is still for good. */
+        for (;;)
+            __asm__ volatile("cli; hlt");
+    }
+    if (req & NMI_REQ_BACKTRACE) {
+        print_regs_and_backtrace(r);
+        __atomic_fetch_add(&backtraces_done, 1, __ATOMIC_RELEASE);
+    }
+    if (req & NMI_REQ_TEST_NESTED)
+        nested_test();
+    if (!req && !counted)
+        external(pc);
+}
+
+int nmi_send(unsigned cpu, enum nmi_request req)
+{
+    if (req & NMI_REQ_COUNT)
+        __atomic_fetch_add(&per_cpu(cpu, nmi_count_requests), 1, __ATOMIC_RELEASE);
+    if (req & ~NMI_REQ_COUNT)
+        __atomic_fetch_or(&per_cpu(cpu, nmi_requests), req & ~NMI_REQ_COUNT, __ATOMIC_RELEASE);
+    return ipi_nmi(per_cpu(cpu, apic_id));
+}
+
+static bool online(unsigned c) { return __atomic_load_n(&per_cpu(c, state), __ATOMIC_ACQUIRE) == CPU_ONLINE; }
+
+unsigned nmi_backtrace_all(void)
+{
+    unsigned me = cpu_id(), sent = 0;
+    backtraces_done = 0;
+    for (unsigned c = 0; c < ncpus_possible; c++) {
+        if (c != me && online(c)) {
+            nmi_send(c, NMI_REQ_BACKTRACE);
+            sent++;
+        }
+    }
+    uint64_t deadline = time_deadline_us(BACKTRACE_WAIT_US);
+    while (READ_ONCE(backtraces_done) < sent && !time_after(deadline)) {
+        console_flush_pending();
+        cpu_relax();
+    }
+    unsigned done = READ_ONCE(backtraces_done);
+    console_lock();
+    kprintf("nmi: backtrace of cpu%u (the requester)", me);
+    backtrace_print((uintptr_t)__builtin_return_address(0), *(const uintptr_t *)__builtin_frame_address(0));
+    if (done < sent)
+        kprintf("nmi: warning: %u of %u cpus did not answer the backtrace NMI within %u ms", sent - done, sent,
+                BACKTRACE_WAIT_US / 1000);
+    kprintf("nmi: all-cpu backtrace: %u of %u other cpus answered", done, sent);
+    console_unlock();
+    return done;
+}
+
+void nmi_stop_others(void)
+{
+    unsigned me = cpu_id(), sent = 0, stopped = 0;
+    for (unsigned c = 0; c < ncpus_possible; c++) {
+        if (c != me && online(c)) {
+            nmi_send(c, NMI_REQ_STOP);
+            sent++;
+        }
+    }
+    uint64_t deadline = time_deadline_us(STOP_WAIT_US);
+    do {
+        stopped = 0;
+        for (unsigned c = 0; c < ncpus_possible; c++)
+            if (c != me && online(c) && READ_ONCE(per_cpu(c, nmi_stopped)))
+                stopped++;
+    } while (stopped < sent && !time_after(deadline));
+    kprintf("panic: cpu%u stopped %u of %u other cpus with an NMI", me, stopped, sent);
+}

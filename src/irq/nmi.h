@@ -1,0 +1,26 @@
+/* NMI handling (docs/nmi.md): the entry in src/cpu/isr.asm makes nested NMIs safe; this is
+ * what the handler does.  An NMI carries no data, so a CPU that sends one on purpose first sets
+ * request bits in the target's per-CPU area; an NMI with no request is external (LINT1: the
+ * host's inject-nmi, or a chipset error reported through port 0x61). */
+#ifndef CADRE_NMI_H
+#define CADRE_NMI_H
+
+#include "cpu/regs.h"
+
+enum nmi_request {
+    NMI_REQ_BACKTRACE = 0x1, /* print registers and backtrace, then go on */
+    NMI_REQ_STOP = 0x2,      /* another CPU panics: stop here for good */
+    NMI_REQ_COUNT = 0x4,     /* tests and benchmarks: count it, quietly */
+    NMI_REQ_TEST_NESTED = 0x8, /* test: take a #BP inside the handler, then a second NMI */
+};
+
+void nmi_dispatch(struct regs *r);
+/* Sets the request bits on `cpu` and sends it an NMI IPI. */
+int nmi_send(unsigned cpu, enum nmi_request req);
+/* The all-CPU backtrace (like Linux's sysrq-l): every other online CPU prints its registers and
+ * backtrace from its NMI handler, then this one prints its own.  Returns how many answered. */
+unsigned nmi_backtrace_all(void);
+/* For the panic path: stops every other online CPU with an NMI, waiting a bounded time. */
+void nmi_stop_others(void);
+
+#endif

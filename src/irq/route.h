@@ -1,0 +1,40 @@
+/* Device IRQs through the I/O APIC to the CPUs (docs/interrupts.md): an ISA IRQ is mapped to its
+ * GSI through the MADT's overrides (with their polarity and trigger), given a vector in the
+ * class of its priority, and routed to a CPU by the policy: irq.policy=spread (default) deals
+ * the devices out over the online CPUs, irq.policy=bsp keeps them on CPU 0, and
+ * irq.affinity=IRQ:CPU,... names CPUs for chosen IRQs.  Routes can move at run time. */
+#ifndef CADRE_ROUTE_H
+#define CADRE_ROUTE_H
+
+#include "irq/irq.h"
+
+enum irq_priority {
+    IRQ_PRIO_LOW,    /* classes 3-5: keyboard, RTC */
+    IRQ_PRIO_NORMAL, /* classes 6-9: serial */
+    IRQ_PRIO_URGENT, /* classes 10-13: the PIT */
+};
+
+/* One route, as the gdb helper (tools/gdb/cadre.py, cadre-routes) reads it. */
+struct irq_route {
+    uint8_t irq; /* ISA IRQ */
+    uint32_t gsi;
+    uint8_t vector;
+    uint32_t cpu;
+    bool level, active_low, masked;
+    const char *name;
+};
+
+#define IRQ_MAX_ROUTES 16
+extern struct irq_route ioapic_routes[IRQ_MAX_ROUTES];
+extern unsigned ioapic_nroutes;
+
+/* Routes ISA IRQ `irq` to `fn` and unmasks it; returns the route, or NULL (a line says why). */
+const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_handler_t fn, void *data,
+                                    const char *name);
+/* Moves a route to another online CPU; see ioapic_set_dest() for why nothing is lost. */
+int irq_set_affinity(unsigned irq, unsigned cpu);
+const struct irq_route *irq_route_of(unsigned irq);
+/* Prints every route. */
+void irq_routes_print(void);
+
+#endif

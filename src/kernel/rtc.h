@@ -1,0 +1,10 @@
+/* The CMOS real-time clock's periodic interrupt, on ISA IRQ 8 (MC146818 datasheet). */
+#ifndef CADRE_RTC_H
+#define CADRE_RTC_H
+
+#include "lib/compiler.h"
+
+void rtc_init(void);
+uint64_t rtc_irqs(void);
+
+#endif
