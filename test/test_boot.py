@@ -114,10 +114,12 @@ def test_usable_memory(vm, machine, mem):
 # The harness itself.
 
 def test_serial_input_and_qmp(vm):
-    """Bytes given as serial_input reach the guest UART's receive buffer (read back through
-    HMP `i`, port input, since the kernel does not read COM1 yet), and on_match callbacks get
-    a working QMP client."""
+    """Bytes given as serial_input reach the guest UART's receive buffer, and on_match
+    callbacks get a working QMP client.  The bytes are sent after a panic report with
+    panic=halt: the kernel then sits in cli; hlt and never reads COM1 (it does, by interrupt,
+    while it runs), so they stay in the UART, where HMP `i` (port input) reads them back."""
     seen = {}
+    end = r"^PANIC: cpu0: end of report; halting \(panic=halt\)$"
 
     def port(qmp, addr):
         out = qmp.hmp(f"i /b {addr:#x}")            # "portb[0x03fd] = 0x61"
@@ -133,7 +135,8 @@ def test_serial_input_and_qmp(vm):
             data.append(port(qmp, 0x3F8))           # RBR
         seen["data"] = bytes(data)
 
-    b = vm(until=READY, serial_input=[(READY, b"cadre\n")], on_match=[(READY, check)])
+    b = vm(cmdline="test=fault:ud panic=halt", until=end,
+           serial_input=[(end, b"cadre\n")], on_match=[(end, check)])
     assert not b.timed_out and b.until_match, b.summary()
     assert b.errors == []
     assert seen["status"]["status"] == "running"
