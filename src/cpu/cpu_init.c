@@ -68,21 +68,27 @@ void cpu_init(struct percpu *pc)
             (unsigned long)pc->ist_stack[IST_DB].hi, (unsigned long)pc->ist_stack[IST_MC].hi);
 }
 
-__noreturn void cpu_idle(void)
+void cpu_idle_once(bool (*more)(void))
 {
     struct percpu *pc = this_cpu();
-    for (;;) {
-        console_flush_pending();
-        void (*work)(void *) = __atomic_load_n(&pc->idle_work, __ATOMIC_ACQUIRE);
-        if (work) {
-            irq_enable();
-            work(pc->idle_arg);
-            __atomic_store_n(&pc->idle_work, NULL, __ATOMIC_RELEASE);
-            continue;
-        }
-        /* sti; hlt: an interrupt between the check and the hlt still ends the hlt */
-        irq_disable();
-        if (!READ_ONCE(pc->idle_work))
-            safe_halt();
+    console_flush_pending();
+    void (*work)(void *) = __atomic_load_n(&pc->idle_work, __ATOMIC_ACQUIRE);
+    if (work) {
+        irq_enable();
+        work(pc->idle_arg);
+        __atomic_store_n(&pc->idle_work, NULL, __ATOMIC_RELEASE);
+        return;
     }
+    /* Checked with interrupts off, then sti; hlt: an interrupt that makes work after the
+     * check still ends the hlt (sti's one-instruction shadow). */
+    irq_disable();
+    if (!READ_ONCE(pc->idle_work) && !(more && more()))
+        safe_halt();
+    irq_enable();
+}
+
+__noreturn void cpu_idle(void)
+{
+    for (;;)
+        cpu_idle_once(NULL);
 }

@@ -10,6 +10,9 @@ void cpu_init(struct percpu *pc);
 /* The idle loop of every CPU: interrupts on, `hlt` until one arrives, print what handlers left
  * in the console buffer. */
 __noreturn void cpu_idle(void);
+/* One round of it, for a loop that also waits for something else: `more()` (called with
+ * interrupts off) says whether that something has come, so the CPU should not halt. */
+void cpu_idle_once(bool (*more)(void));
 
 /* What cpu_init turned on (same on every CPU), for reports and tests. */
 struct cpu_protections {

@@ -102,6 +102,12 @@ void nmi_dispatch(struct regs *r)
     }
     if (req & NMI_REQ_TEST_NESTED)
         nested_test();
+    if (req & NMI_REQ_REPORT) {
+        struct stack_info st;
+        bool known = stack_find(read_rsp(), &st);
+        kprintf("nmi: cpu%u took NMI %llu on the %s stack of cpu%d: sent on request", cpu_id(),
+                (unsigned long long)pc->nmi_count, known ? st.name : "unknown", known ? st.cpu : -1);
+    }
     if (!req && !counted)
         external(pc);
 }

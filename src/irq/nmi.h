@@ -12,6 +12,7 @@ enum nmi_request {
     NMI_REQ_STOP = 0x2,      /* another CPU panics: stop here for good */
     NMI_REQ_COUNT = 0x4,     /* tests and benchmarks: count it, quietly */
     NMI_REQ_TEST_NESTED = 0x8, /* test: take a #BP inside the handler, then a second NMI */
+    NMI_REQ_REPORT = 0x10,   /* say so in one line (the console's `nmi` command) */
 };
 
 void nmi_dispatch(struct regs *r);

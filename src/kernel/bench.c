@@ -31,8 +31,9 @@ static bool selected(const char *name)
     return false;
 }
 
-__noreturn void kbench_run_and_exit(void)
+unsigned kbench_run(const char *sel)
 {
+    strlcpy(selection, sel, sizeof selection);
     unsigned ran = 0;
     for (const struct kbench *b = __kbench_start; b < __kbench_end; b++) {
         if (!selected(b->name))
@@ -44,6 +45,14 @@ __noreturn void kbench_run_and_exit(void)
     if (!ran)
         kprintf("bench: warning: no benchmark matches '%s'", selection);
     kprintf("bench: done (%u run)", ran);
+    return ran;
+}
+
+__noreturn void kbench_run_and_exit(void)
+{
+    char sel[CMDLINE_MAX];
+    strlcpy(sel, selection, sizeof sel);
+    kbench_run(sel);
     qemu_exit(QEMU_EXIT_PASS);
     power_off();
 }

@@ -20,6 +20,8 @@ struct kbench {
 
 /* The selection from bench=, or NULL. */
 const char *kbench_selection(void);
+/* Runs a selection (as bench= takes it); returns how many ran. */
+unsigned kbench_run(const char *selection);
 /* Runs the selection and ends QEMU (isa-debug-exit, QEMU_EXIT_PASS). */
 __noreturn void kbench_run_and_exit(void);
 

@@ -38,12 +38,23 @@ static unsigned block_depth;
 static bool block_irqs;
 static uint64_t dropped;           /* bytes lost to a full buffer */
 
+/* A message starts with LINE_START in the buffer: the printer begins a new line there if raw
+ * output (the serial console's prompt and echo) left the cursor mid-line. */
+#define LINE_START '\x01'
+static bool at_column0 = true;
+
 static void emit(char c)
 {
+    if (c == LINE_START) {
+        if (!at_column0)
+            emit('\n');
+        return;
+    }
     if (c == '\n')
         serial_putc('\r');
     serial_putc(c);
     outb(DEBUGCON_PORT, (uint8_t)c);
+    at_column0 = c == '\n';
 }
 
 static void emit_str(const char *s, size_t n)
@@ -218,6 +229,7 @@ int vkprintf(const char *fmt, va_list ap)
 
     /* Prefix every line of the message; the result goes to the buffer in one piece. */
     size_t o = 0;
+    out[o++] = LINE_START;
     bool line_start = true;
     for (const char *p = text; *p && o + 64 < sizeof out; p++) {
         if (line_start)
@@ -245,6 +257,16 @@ int vkprintf(const char *fmt, va_list ap)
         flush(me);
     irq_restore(irqs);
     return n;
+}
+
+void console_write_raw(const char *s, size_t n)
+{
+    int me = (int)cpu_id();
+    bool irqs = irq_save();
+    append(me, s, n);
+    if (READ_ONCE(block_owner) != me && !in_handler())
+        flush(me);
+    irq_restore(irqs);
 }
 
 int kprintf(const char *fmt, ...)

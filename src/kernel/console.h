@@ -18,6 +18,9 @@
 void console_init(void);
 int kprintf(const char *fmt, ...) __printf(1, 2);
 int vkprintf(const char *fmt, va_list ap);
+/* Bytes with no prefix and no added newline, in order with the lines (the serial console's
+ * prompt and echo); the next line starts on a new line. */
+void console_write_raw(const char *s, size_t n);
 void console_lock(void);
 void console_unlock(void);
 /* For the panic path: wait for the lock a bounded time, then take it from whoever has it. */

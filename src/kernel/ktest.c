@@ -118,6 +118,18 @@ static void run_one(const char *name, size_t len, const struct ktest *t, unsigne
     }
 }
 
+unsigned ktest_run(const char *sel)
+{
+    strlcpy(selection, sel, sizeof selection);
+    unsigned state[2] = { 0, 0 }; /* tests run, tests failed */
+    unsigned total = for_each_selected(NULL, NULL);
+    kprintf("KTAP version 1");
+    kprintf("1..%u", total);
+    for_each_selected(run_one, state);
+    kprintf("# cadre tests: %u run, %u failed", state[0], state[1]);
+    return state[1];
+}
+
 __noreturn void ktest_run_and_exit(void)
 {
     if (!strncmp(selection, "fault:", 6)) {
@@ -129,12 +141,9 @@ __noreturn void ktest_run_and_exit(void)
         }
         power_off();
     }
-    unsigned state[2] = { 0, 0 }; /* tests run, tests failed */
-    unsigned total = for_each_selected(NULL, NULL);
-    kprintf("KTAP version 1");
-    kprintf("1..%u", total);
-    for_each_selected(run_one, state);
-    kprintf("# cadre tests: %u run, %u failed", state[0], state[1]);
-    qemu_exit(state[1] ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+    char sel[CMDLINE_MAX];
+    strlcpy(sel, selection, sizeof sel);
+    unsigned failed = ktest_run(sel);
+    qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
     power_off();
 }

@@ -30,6 +30,8 @@ void ktest_log(const char *fmt, ...) __printf(1, 2);
 
 /* The selection from test=, or NULL. */
 const char *ktest_selection(void);
+/* Runs a selection (as test= takes it) and prints KTAP; returns how many failed. */
+unsigned ktest_run(const char *selection);
 /* Runs the selection, prints KTAP and ends QEMU with QEMU_EXIT_PASS or QEMU_EXIT_FAIL. */
 __noreturn void ktest_run_and_exit(void);
 

@@ -17,6 +17,7 @@
 #include "kernel/hpet.h"
 #include "kernel/ktest.h"
 #include "kernel/power.h"
+#include "kernel/shell.h"
 #include "kernel/time.h"
 #include "lib/string.h"
 #include "mm/paging.h"
@@ -105,5 +106,5 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
         kbench_run_and_exit();
     if (poweroff_when_ready)
         power_off();
-    cpu_idle();
+    shell_run();
 }

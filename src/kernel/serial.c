@@ -1,7 +1,10 @@
 #include "kernel/serial.h"
 
 #include "cpu/cpu.h"
+#include "apic/ipi.h"
+#include "apic/lapic.h"
 #include "irq/route.h"
+#include "irq/vectors.h"
 
 /* 16550 registers, as offsets from the base port (PC16550D datasheet, table 2). */
 #define UART_THR 0 /* transmit holding (DLAB=0) */
@@ -83,10 +86,14 @@ static volatile uint64_t rx_bytes, rx_irqs;
 uint64_t serial_rx_bytes(void) { return rx_bytes; }
 uint64_t serial_rx_irqs(void) { return rx_irqs; }
 
+static uint32_t wake_apic = ~0u;
+void serial_rx_wake(uint32_t apic_id) { wake_apic = apic_id; }
+
 static void rx_handler(struct regs *r, void *data)
 {
     (void)r, (void)data;
     rx_irqs++;
+    uint64_t before = rx_bytes;
     for (int n = 0; n < 64 && (inb(COM1_BASE + UART_LSR) & LSR_DATA_READY); n++) {
         char c = (char)inb(COM1_BASE + UART_RBR);
         rx_bytes++;
@@ -96,7 +103,12 @@ static void rx_handler(struct regs *r, void *data)
             __atomic_store_n(&rx_head, next, __ATOMIC_RELEASE);
         }
     }
+    /* The reader (the console, on CPU 0) may sleep in hlt on another CPU than this route's. */
+    if (rx_bytes != before && wake_apic != ~0u && wake_apic != lapic_id())
+        ipi_fixed(wake_apic, VEC_IPI_WAKE);
 }
+
+bool serial_peek(void) { return READ_ONCE(rx_tail) != __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE); }
 
 int serial_getc(void)
 {
