@@ -25,6 +25,10 @@
 /* For the few functions that run before this CPU's canary is set (kmain, AP entry). */
 #define __no_stack_protector __attribute__((no_stack_protector))
 
+/* A magic breakpoint for bochs (magic_break: enabled=1 in tools/bochsrc): `xchg bx, bx` stops
+ * at bochs's debugger; on a CPU or in QEMU it is a two-byte no-op. */
+#define BOCHS_BREAK() __asm__ volatile("xchg %%bx, %%bx" ::: "memory")
+
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define barrier() __asm__ volatile("" ::: "memory")
