@@ -202,8 +202,8 @@ static void nothing(void *arg) { (void)arg; }
  * last round's handler.  Then whatever the handlers printed goes out before the next round. */
 static void settle(void)
 {
-    udelay(2000); (void)nothing;
-    //console_flush();
+    smp_call_all(nothing, NULL, SETTLE_TIMEOUT_US);
+    console_flush();
 }
 
 /* One NMI to all-but-self, timed until every online CPU's nmi_count moved: its cycles, or 0
