@@ -1,0 +1,475 @@
+#!/usr/bin/python3
+"""cadre's benchmarks (docs/performance.md): boot the ISO in QEMU over a matrix of -smp counts,
+collect the figures the kernel prints, write them as CSV, print a table and draw PNG plots.
+
+    make bench                       # the full matrix (TCG, plus KVM where it is usable)
+    make bench BENCH_ARGS=--quick    # a small matrix, for a smoke run
+    tools/bench.py --no-kvm --out build/bench
+
+What is measured:
+  bringup      `smp: N of M cpus online in T us (MODE, ...)` from a normal boot (`poweroff`),
+               for each -smp count in smp.bringup=parallel and =serial, median of --reps boots
+  ipi_latency  bench=ipi_latency: IPI round trips from CPU 0 to every other CPU
+  nmi_fanout   bench=nmi_fanout: one NMI to all-but-self until every CPU has taken it
+  irq_entry    bench=irq_entry: a self-IPI loop, and the same sends without the interrupt
+(the kernel side is src/kernel/kbench_ipi.c).  Figures are printed, never judged: this script
+fails only when it could not boot at all.
+
+Boots run one after the other: the figures are timings, and this machine has two cores.  Under
+TCG the guest's TSC is the host's, so every figure is an emulator figure; the `accel` column
+says which accelerator each came from.  Standard library plus matplotlib (Agg backend).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "test"))
+import qemu  # noqa: E402  (test/qemu.py, the boot harness)
+
+KERNEL_BENCHES = ("ipi_latency", "nmi_fanout", "irq_entry")
+MODES = ("parallel", "serial")
+MACHINE = "q35"
+MEM = "256M"  # 255 CPUs' areas and stacks fit easily
+
+# The matrices.  KVM boots take 40-60 s each on this machine (GRUB runs slowly under its
+# paravirtual KVM), so its matrix is a handful of boots, each of which runs every kernel
+# benchmark and also gives one bring-up figure.
+FULL = {
+    "bringup_smp": (1, 2, 4, 8, 16, 32, 64, 128, 255),
+    "reps": 3,
+    "kernel_smp": (2, 4, 8, 16, 32, 64),
+    "kvm_boots": ((2, "parallel"), (8, "parallel"), (8, "serial"), (32, "parallel"), (32, "serial")),
+}
+QUICK = {
+    "bringup_smp": (1, 2, 4, 8),
+    "reps": 1,
+    "kernel_smp": (2, 4),
+    "kvm_boots": ((2, "parallel"),),
+}
+# The ipi_latency plot shows one panel per (accel, smp) for these counts.
+LATENCY_PLOT_SMP = (8, 16)
+
+SMP_RE = re.compile(r"^smp: (\d+) of (\d+) cpus online(?: in (\d+) us \((parallel|serial), (\w+) delays\))?")
+BENCH_RE = re.compile(r"^bench: (\w+) (\w+=\S+(?: \w+=\S+)*)\s*$")
+CONTEXT_RE = re.compile(r"^bench: (\w+): .*; (xAPIC|x2APIC), tsc ([\d.]+) MHz, hypervisor (\S+)$")
+WARNING_RE = re.compile(r"^bench: .*warning")
+
+CSV_COLUMNS = {
+    "bringup": ["accel", "machine", "mode", "smp", "online", "boots", "median_us", "per_ap_us",
+                "min_us", "max_us", "samples_us"],
+    "ipi_latency": ["accel", "apic_mode", "smp", "cpu", "apic", "rounds", "median_cycles", "p99_cycles",
+                    "median_ns", "p99_ns"],
+    "nmi_fanout": ["accel", "apic_mode", "smp", "cpus", "rounds", "median_cycles", "p99_cycles",
+                   "median_ns", "p99_ns"],
+    "irq_entry": ["accel", "apic_mode", "smp", "rounds", "cycles_per_irq", "send_only_cycles", "ns_per_irq",
+                  "net_cycles", "net_ns"],
+}
+
+
+def log(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Booting and parsing
+
+
+class Runner:
+    def __init__(self, total: int):
+        self.total, self.done = total, 0
+        self.failures: list[str] = []
+
+    def boot(self, what: str, **kwargs) -> qemu.Boot | None:
+        self.done += 1
+        prefix = f"[{self.done}/{self.total}] {what}"
+        try:
+            b = qemu.boot(machine=MACHINE, mem=MEM, name="bench", **kwargs)
+        except (OSError, RuntimeError) as e:
+            log(f"{prefix}: could not boot: {e}")
+            self.failures.append(f"{what}: {e}")
+            return None
+        if b.timed_out or b.errors or b.panic_report() is not None:
+            why = "timed out" if b.timed_out else "panic" if b.panic_report() else "; ".join(b.errors)
+            log(f"{prefix}: {why} after {b.elapsed:.1f} s (log {b.log_path})")
+            self.failures.append(f"{what}: {why} (log {b.log_path})")
+        b.what = prefix  # type: ignore[attr-defined]
+        return b
+
+
+def parse_bringup(b: qemu.Boot) -> tuple[int, int, int | None] | None:
+    """(online, listed, T in us or None for a lone BSP) from the smp: line."""
+    m = b.find(SMP_RE)
+    if not m:
+        return None
+    return int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None
+
+
+def parse_bench(b: qemu.Boot) -> tuple[dict[str, list[dict[str, str]]], dict[str, str]]:
+    """{bench: [ {key: value} per figure line ]} and {bench: apic mode} from the context lines."""
+    figures: dict[str, list[dict[str, str]]] = {}
+    modes: dict[str, str] = {}
+    for text in b.texts():
+        m = CONTEXT_RE.match(text)
+        if m:
+            modes[m.group(1)] = m.group(2)
+            continue
+        m = BENCH_RE.match(text)
+        if m and m.group(1) in KERNEL_BENCHES:
+            figures.setdefault(m.group(1), []).append(dict(kv.split("=", 1) for kv in m.group(2).split()))
+    return figures, modes
+
+
+# ---------------------------------------------------------------------------------------------
+# The runs
+
+
+def run_bringup(r: Runner, accel: str, counts, reps: int, rows: list[dict]) -> None:
+    for mode in MODES:
+        for n in counts:
+            samples, online = [], None
+            for rep in range(reps):
+                b = r.boot(f"{accel} -smp {n} {mode} bring-up, boot {rep + 1} of {reps}",
+                           cmdline=f"poweroff smp.bringup={mode}", smp=n, accel=accel)
+                got = parse_bringup(b) if b else None
+                if not got:
+                    if b:
+                        log(f"{b.what}: no 'smp: ... online' line (log {b.log_path})")
+                        r.failures.append(f"{b.what}: no smp line")
+                    continue
+                online = got[0]
+                if got[2] is not None:
+                    samples.append(got[2])
+                log(f"{b.what}: {got[0]} of {got[1]} online"
+                    + (f" in {got[2]} us" if got[2] is not None else " (no APs)") + f"  [{b.elapsed:.1f} s]")
+            if online is not None:
+                rows.append(bringup_row(accel, mode, n, online, samples))
+
+
+def bringup_row(accel: str, mode: str, n: int, online: int, samples: list[int]) -> dict:
+    med = statistics.median(samples) if samples else None
+    return {
+        "accel": accel, "machine": MACHINE, "mode": mode, "smp": n, "online": online,
+        "boots": len(samples) if samples else 1,
+        "median_us": fmt(med), "per_ap_us": fmt(med / (online - 1)) if med is not None and online > 1 else "",
+        "min_us": min(samples) if samples else "", "max_us": max(samples) if samples else "",
+        "samples_us": ";".join(str(s) for s in samples),
+    }
+
+
+def run_kernel(r: Runner, accel: str, n: int, mode: str, data: dict[str, list[dict]],
+               bringup_rows: list[dict] | None) -> None:
+    cmdline = f"bench={','.join(KERNEL_BENCHES)} smp.bringup={mode}"
+    b = r.boot(f"{accel} -smp {n} {cmdline}", cmdline=cmdline, smp=n, accel=accel)
+    if not b:
+        return
+    figures, modes = parse_bench(b)
+    for name in KERNEL_BENCHES:
+        for fig in figures.get(name, []):
+            data[name].append({"accel": accel, "apic_mode": modes.get(name, ""), "smp": n, **fig})
+    for w in (t for t in b.texts() if WARNING_RE.match(t)):
+        log(f"{b.what}: kernel: {w}")
+    missing = [name for name in KERNEL_BENCHES if name not in figures]
+    if missing:
+        log(f"{b.what}: no figures from {', '.join(missing)} (log {b.log_path})")
+        r.failures.append(f"{b.what}: no figures from {', '.join(missing)}")
+    got = parse_bringup(b)
+    if bringup_rows is not None and got and got[2] is not None:
+        bringup_rows.append(bringup_row(accel, mode, n, got[0], [got[2]]))
+    nfig = sum(len(figures.get(name, [])) for name in KERNEL_BENCHES)
+    log(f"{b.what}: {nfig} figure lines  [{b.elapsed:.1f} s]")
+
+
+# ---------------------------------------------------------------------------------------------
+# Output: CSV, table, plots
+
+
+def fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.1f}" if v < 1000 else f"{v:.0f}"
+    return str(v)
+
+
+def write_csv(path: str, columns: list[str], rows: list[dict]) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        for row in rows:
+            w.writerow(row)
+
+
+def table(columns: list[str], rows: list[dict], markdown: bool = False) -> str:
+    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
+    if markdown:
+        out = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+        out += ["| " + " | ".join(r) + " |" for r in cells]
+        return "\n".join(out)
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    line = lambda vals: "  ".join(v.rjust(w) for v, w in zip(vals, widths))  # noqa: E731
+    return "\n".join([line(columns)] + [line(r) for r in cells])
+
+
+def summary_tables(data: dict[str, list[dict]], markdown: bool = False) -> list[tuple[str, str]]:
+    """(title, table) pairs: everything, with ipi_latency folded to one row per boot."""
+    out = []
+    if data["bringup"]:
+        cols = ["accel", "mode", "smp", "online", "boots", "median_us", "per_ap_us", "min_us", "max_us"]
+        rows = sorted(data["bringup"], key=lambda r: (r["accel"], r["mode"], int(r["smp"])))
+        out.append(("bring-up time (smp: N of M cpus online in T us), median of the boots", table(cols, rows, markdown)))
+    if data["ipi_latency"]:
+        groups: dict[tuple, list[dict]] = {}
+        for r in data["ipi_latency"]:
+            groups.setdefault((r["accel"], r["apic_mode"], int(r["smp"])), []).append(r)
+        rows = []
+        for (accel, mode, n), rs in sorted(groups.items()):
+            med = [int(r["median_ns"]) for r in rs]
+            p99 = [int(r["p99_ns"]) for r in rs]
+            rows.append({"accel": accel, "apic_mode": mode, "smp": n, "targets": len(rs),
+                         "median_ns (min/med/max over targets)": f"{min(med)} / {int(statistics.median(med))} / {max(med)}",
+                         "p99_ns (min/med/max)": f"{min(p99)} / {int(statistics.median(p99))} / {max(p99)}"})
+        out.append(("IPI round trip cpu0 -> cpuK -> cpu0 (per-target figures in ipi_latency.csv)",
+                    table(list(rows[0].keys()), rows, markdown)))
+    if data["nmi_fanout"]:
+        cols = ["accel", "apic_mode", "cpus", "rounds", "median_cycles", "p99_cycles", "median_ns", "p99_ns"]
+        rows = sorted(data["nmi_fanout"], key=lambda r: (r["accel"], int(r["cpus"])))
+        out.append(("NMI fan-out: all-but-self NMI until every CPU took it", table(cols, rows, markdown)))
+    if data["irq_entry"]:
+        cols = ["accel", "apic_mode", "smp", "rounds", "cycles_per_irq", "send_only_cycles", "net_cycles",
+                "ns_per_irq", "net_ns"]
+        rows = sorted(data["irq_entry"], key=lambda r: (r["accel"], int(r["smp"])))
+        out.append(("interrupt entry/exit: self-IPI loop (net = per irq - send only)", table(cols, rows, markdown)))
+    return out
+
+
+def plot_all(data: dict[str, list[dict]], out: str) -> list[str]:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import matplotlib.ticker
+    except ImportError as e:
+        log(f"bench: no plots: matplotlib is missing ({e}); `make deps-bench` installs python3-matplotlib")
+        return []
+    written = []
+
+    def log2_axis(ax, values):
+        ax.set_xscale("log", base=2)
+        ticks = sorted(set(values))
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(t) for t in ticks])
+        ax.minorticks_off()
+
+    def save(fig, name):
+        path = os.path.join(out, name)
+        fig.tight_layout()
+        fig.savefig(path, dpi=80)
+        plt.close(fig)
+        written.append(path)
+
+    styles = {("tcg", "parallel"): "o-", ("tcg", "serial"): "s-", ("kvm", "parallel"): "o--", ("kvm", "serial"): "s--"}
+    rows = [r for r in data["bringup"] if r["median_us"] != ""]
+    if rows:
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+        for key in sorted({(r["accel"], r["mode"]) for r in rows}):
+            rs = sorted((r for r in rows if (r["accel"], r["mode"]) == key), key=lambda r: int(r["smp"]))
+            label = f"{key[0].upper()} {key[1]}"
+            ax1.plot([int(r["online"]) for r in rs], [float(r["median_us"]) / 1000 for r in rs],
+                     styles.get(key, "x-"), label=label)
+            rs = [r for r in rs if r["per_ap_us"] != ""]
+            ax2.plot([int(r["online"]) for r in rs], [float(r["per_ap_us"]) for r in rs],
+                     styles.get(key, "x-"), label=label)
+        for ax, ylabel, title in ((ax1, "bring-up time (ms)", "time to bring every AP online"),
+                                  (ax2, "per AP (us)", "bring-up time / (N - 1)")):
+            ax.set_yscale("log")
+            log2_axis(ax, [int(r["online"]) for r in rows])
+            ax.set_xlabel("CPUs online")
+            ax.set_ylabel(ylabel)
+            ax.set_title(title)
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend()
+        save(fig, "bringup.png")
+
+    # One panel per (accel, smp) for LATENCY_PLOT_SMP; an accelerator with none of those gets
+    # its largest -smp (the quick matrix, the KVM boots).
+    panels = []
+    for accel in sorted({r["accel"] for r in data["ipi_latency"]}):
+        counts = sorted({int(r["smp"]) for r in data["ipi_latency"] if r["accel"] == accel})
+        chosen = [n for n in counts if n in LATENCY_PLOT_SMP] or counts[-1:]
+        panels += [(accel, n) for n in chosen]
+    if panels:
+        fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+        for ax, (accel, n) in zip(axes[0], panels):
+            rs = sorted((r for r in data["ipi_latency"] if (r["accel"], int(r["smp"])) == (accel, n)),
+                        key=lambda r: int(r["cpu"]))
+            cpus = [int(r["cpu"]) for r in rs]
+            ax.plot(cpus, [int(r["median_ns"]) / 1000 for r in rs], "o-", label="median")
+            ax.plot(cpus, [int(r["p99_ns"]) / 1000 for r in rs], "v:", label="p99")
+            ax.set_yscale("log")
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            ax.set_xlabel("target CPU")
+            ax.set_ylabel("round trip (us)")
+            ax.set_title(f"IPI round trip cpu0 -> cpuK -> cpu0, {accel.upper()} -smp {n}")
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend()
+        save(fig, "ipi_latency.png")
+
+    if data["nmi_fanout"]:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for accel in sorted({r["accel"] for r in data["nmi_fanout"]}):
+            rs = sorted((r for r in data["nmi_fanout"] if r["accel"] == accel), key=lambda r: int(r["cpus"]))
+            ax.plot([int(r["cpus"]) for r in rs], [int(r["median_ns"]) / 1000 for r in rs], "o-",
+                    label=f"{accel.upper()} median")
+            ax.plot([int(r["cpus"]) for r in rs], [int(r["p99_ns"]) / 1000 for r in rs], "v:",
+                    label=f"{accel.upper()} p99")
+        log2_axis(ax, [int(r["cpus"]) for r in data["nmi_fanout"]])
+        ax.set_yscale("log")
+        ax.set_xlabel("CPUs online")
+        ax.set_ylabel("until every CPU took the NMI (us)")
+        ax.set_title("NMI fan-out (all-but-self)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        save(fig, "nmi_fanout.png")
+
+    if data["irq_entry"]:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for accel in sorted({r["accel"] for r in data["irq_entry"]}):
+            rs = sorted((r for r in data["irq_entry"] if r["accel"] == accel), key=lambda r: int(r["smp"]))
+            ax.plot([int(r["smp"]) for r in rs], [int(r["ns_per_irq"]) for r in rs], "o-",
+                    label=f"{accel.upper()} send + interrupt")
+            ax.plot([int(r["smp"]) for r in rs], [int(r["net_ns"]) for r in rs], "s--",
+                    label=f"{accel.upper()} interrupt alone (net)")
+        log2_axis(ax, [int(r["smp"]) for r in data["irq_entry"]])
+        ax.set_yscale("log")
+        ax.set_xlabel("-smp of the boot (the loop runs on cpu0 alone)")
+        ax.set_ylabel("ns per self-IPI")
+        ax.set_title("interrupt entry/exit (self-IPI loop)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        save(fig, "irq_entry.png")
+    return written
+
+
+def environment(iso: str, accels: list[str]) -> dict[str, str]:
+    def cmd(*argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+    except OSError:
+        pass
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "commit": cmd("git", "describe", "--always", "--dirty"),
+        "iso": iso,
+        "qemu": cmd(qemu.QEMU, "--version").split("\n")[0],
+        "host": f"{model}, {os.cpu_count()} cpus, {platform.release()}",
+        "load_average_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "accelerators": ", ".join(accels),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def kvm_usable() -> tuple[bool, str]:
+    p = subprocess.run([os.path.join(REPO, "tools", "kvm-usable.sh")], capture_output=True, text=True)
+    return p.returncode == 0, (p.stdout + p.stderr).strip()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="a small matrix, for a smoke run")
+    kvm = ap.add_mutually_exclusive_group()
+    kvm.add_argument("--kvm", dest="kvm", action="store_true", default=None,
+                     help="run the KVM cases too (an error if KVM is not usable)")
+    kvm.add_argument("--no-kvm", dest="kvm", action="store_false", help="TCG only")
+    # `make BUILD=dir bench` puts BUILD in the environment: its ISO and its bench/ then.
+    build = os.path.join(REPO, os.environ.get("BUILD") or "build")
+    ap.add_argument("--out", default=os.path.join(build, "bench"),
+                    help="where CSVs and PNGs go (default: $BUILD/bench, else build/bench)")
+    ap.add_argument("--iso", default=os.environ.get("CADRE_ISO") or os.path.join(build, "cadre.iso"),
+                    help="the ISO to boot (default: $CADRE_ISO, else $BUILD/cadre.iso, else build/cadre.iso)")
+    ap.add_argument("--reps", type=int, help="boots per bring-up point (default 3; 1 with --quick)")
+    args = ap.parse_args()
+
+    if not os.path.isfile(args.iso):
+        log(f"bench: no ISO at {args.iso}: run `make iso` (or give --iso / $CADRE_ISO)")
+        return 1
+    os.environ["CADRE_ISO"] = os.path.abspath(args.iso)
+    os.makedirs(args.out, exist_ok=True)
+    os.environ.setdefault("CADRE_TEST_LOGS", os.path.join(os.path.abspath(args.out), "logs"))
+    matrix = dict(QUICK if args.quick else FULL)
+    if args.reps:
+        matrix["reps"] = args.reps
+
+    accels = ["tcg"]
+    ok, why = kvm_usable()
+    if args.kvm is False:
+        log("bench: KVM cases skipped (--no-kvm)")
+    elif ok:
+        accels.append("kvm")
+    elif args.kvm:
+        log(f"bench: --kvm, but KVM is not usable here: {why}")
+        return 1
+    else:
+        log(f"bench: KVM cases skipped: {why}")
+
+    total = len(matrix["bringup_smp"]) * len(MODES) * matrix["reps"] + len(matrix["kernel_smp"])
+    if "kvm" in accels:
+        total += len(matrix["kvm_boots"])
+    env = environment(args.iso, accels)
+    log(f"bench: {total} boots, {'quick' if args.quick else 'full'} matrix, {', '.join(accels)}; "
+        f"commit {env['commit']}, load average {env['load_average_at_start']}")
+    t0 = time.monotonic()
+    r = Runner(total)
+    data: dict[str, list[dict]] = {name: [] for name in CSV_COLUMNS}
+    try:
+        run_bringup(r, "tcg", matrix["bringup_smp"], matrix["reps"], data["bringup"])
+        for n in matrix["kernel_smp"]:
+            run_kernel(r, "tcg", n, "parallel", data, None)
+        if "kvm" in accels:
+            for n, mode in matrix["kvm_boots"]:
+                run_kernel(r, "kvm", n, mode, data, data["bringup"])
+    except KeyboardInterrupt:
+        log("bench: interrupted; writing what was measured so far")
+    elapsed = time.monotonic() - t0
+    env["elapsed_s"] = f"{elapsed:.0f}"
+
+    for name, columns in CSV_COLUMNS.items():
+        write_csv(os.path.join(args.out, f"{name}.csv"), columns, data[name])
+    pngs = plot_all(data, args.out)
+    tables = summary_tables(data)
+    log()
+    for title, text in tables:
+        log(f"== {title}\n{text}\n")
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write("Environment: " + "; ".join(f"{k} {v}" for k, v in env.items()) + "\n\n")
+        for title, text in summary_tables(data, markdown=True):
+            f.write(f"**{title}**\n\n{text}\n\n")
+    log(f"bench: {r.done} boots in {elapsed:.0f} s; CSV, results.md and {len(pngs)} PNGs in {args.out}")
+    if r.failures:
+        log(f"bench: {len(r.failures)} boot(s) gave no or partial figures:")
+        for f_ in r.failures:
+            log(f"  {f_}")
+    return 0 if any(data.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
