@@ -6,6 +6,7 @@
 #include "cpu/gdt.h"
 #include "cpu/idt.h"
 #include "kernel/console.h"
+#include "user/user.h"
 
 struct cpu_protections cpu_protections;
 
@@ -46,6 +47,7 @@ void cpu_init(struct percpu *pc)
     gdt_load(pc);
     idt_load();
     protections_enable();
+    user_cpu_init();
     lapic_init();
     if (pc->cpu == 0)
         lapic_timer_calibrate();

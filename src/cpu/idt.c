@@ -26,7 +26,7 @@ static const struct gate_row {
     { VEC_BP, VEC_BP, 0, GATE_INTERRUPT, 3 },
     { VEC_DF, VEC_DF, IST_DF, GATE_INTERRUPT, 0 },
     { VEC_MC, VEC_MC, IST_MC, GATE_INTERRUPT, 0 },
-    { VEC_SYSCALL, VEC_SYSCALL, 0, GATE_INTERRUPT, 3 },
+    { VEC_SYSCALL_GATE, VEC_SYSCALL_GATE, 0, GATE_INTERRUPT, 3 },
 };
 
 struct idt_gate idt_gate_make(uintptr_t handler, unsigned ist, unsigned type, unsigned dpl)

@@ -15,7 +15,6 @@ struct idt_gate {
 } __packed;
 _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate");
 
-#define VEC_SYSCALL 0x80 /* int 0x80, a DPL-3 gate (ring 3 issue) */
 
 struct idt_gate idt_gate_make(uintptr_t handler, unsigned ist, unsigned type, unsigned dpl);
 

@@ -9,6 +9,7 @@
 %include "cpu/percpu.inc"
 
 REGS_VECTOR equ 15 * 8          ; offset of `vector` in struct regs (checked in regs.h)
+REGS_CS equ 18 * 8              ; offset of `cs`
 
 ISR_ERROR_CODE_MASK equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) \
                       | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30)
@@ -60,10 +61,38 @@ isr_common:
     push r13
     push r14
     push r15
+    ; GS: from ring 3 the user's GS base is live and the kernel's waits in KERNEL_GS_BASE
+    ; (docs/ring3.md).  Ordinary vectors can trust the saved CS.  #DB, #DF and #MC can arrive
+    ; in ring 0 between a swapgs and the sysret/iret after it, where CS says kernel but GS is
+    ; the user's: they read IA32_GS_BASE itself (kernel bases are in the upper half).  R12,
+    ; callee-saved, remembers whether to swap back.
+    xor r12d, r12d
+    mov rax, [rsp + REGS_VECTOR]
+    cmp rax, VEC_DB
+    je .paranoid
+    cmp rax, VEC_DF
+    je .paranoid
+    cmp rax, VEC_MC
+    je .paranoid
+    test byte [rsp + REGS_CS], 3
+    jz .gs_ok
+    swapgs
+    mov r12d, 1
+    jmp .gs_ok
+.paranoid:
+    mov ecx, MSR_GS_BASE
+    rdmsr
+    test edx, edx
+    js .gs_ok
+    swapgs
+    mov r12d, 1
+.gs_ok:
     mov rdi, rsp
     mov rbx, rsp
     cmp qword [rsp + REGS_VECTOR], NUM_EXCEPTIONS
     jb .call
+    cmp qword [rsp + REGS_VECTOR], VEC_SYSCALL_GATE
+    je .call                    ; int 0x80 is a system call, not a hardware interrupt
     add dword [gs:PERCPU_IRQ_COUNT], 1
     cmp dword [gs:PERCPU_IRQ_COUNT], 1
     jne .call                   ; nested: already on the IRQ stack
@@ -72,8 +101,14 @@ isr_common:
     call interrupt_dispatch
     mov rsp, rbx
     cmp qword [rsp + REGS_VECTOR], NUM_EXCEPTIONS
-    jb .restore
+    jb .swap_back
+    cmp qword [rsp + REGS_VECTOR], VEC_SYSCALL_GATE
+    je .swap_back
     sub dword [gs:PERCPU_IRQ_COUNT], 1
+.swap_back:
+    test r12d, r12d
+    jz .restore
+    swapgs
 .restore:
     pop r15
     pop r14
@@ -120,6 +155,24 @@ NMI_FRAME_SS equ 48
 
 global nmi_entry
 nmi_entry:
+    ; GS first, the paranoid way (see isr_common): an NMI may land between a swapgs and the
+    ; sysret after it.  Whether we swapped goes to %gs:nmi_swapgs_tmp, then (NMIs are still
+    ; blocked) into the error-code slot of the frame on the work stack, read on the way out.
+    push rax
+    push rcx
+    push rdx
+    mov ecx, MSR_GS_BASE
+    rdmsr
+    xor ecx, ecx
+    test edx, edx
+    js .gs_kernel
+    swapgs
+    mov ecx, 1
+.gs_kernel:
+    mov [gs:PERCPU_NMI_SWAPGS_TMP], ecx
+    pop rdx
+    pop rcx
+    pop rax
     push rax
     push rbx
     cmp dword [gs:PERCPU_NMI_STATE], 0
@@ -152,7 +205,11 @@ nmi_entry:
     pop rbx
     pop rax
     mov dword [gs:PERCPU_NMI_STATE], 1
-    push 0                      ; error code
+    push 0                      ; the error-code slot: 1 if the entry swapped GS (a dword in
+    push rax                    ; the per-CPU area: zero-extended through RAX, never read as
+    mov eax, [gs:PERCPU_NMI_SWAPGS_TMP] ; a qword, whose upper half is the canary)
+    mov [rsp + 8], rax
+    pop rax
     push VEC_NMI
     push rax
     push rbx
@@ -187,6 +244,10 @@ nmi_entry:
     jmp .again
 .out:
     mov rsp, rbx
+    cmp qword [rsp + 16 * 8], 0 ; error-code slot: swap GS back?
+    je .nmi_restore
+    swapgs
+.nmi_restore:
     pop r15
     pop r14
     pop r13
@@ -206,6 +267,10 @@ nmi_entry:
     iretq
 .latch:
     mov dword [gs:PERCPU_NMI_LATCHED], 1
+    cmp dword [gs:PERCPU_NMI_SWAPGS_TMP], 0
+    je .latch_out
+    swapgs
+.latch_out:
     pop rbx
     pop rax
     iretq

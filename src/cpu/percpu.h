@@ -40,12 +40,15 @@ struct percpu {
     uint32_t nmi_state;     /* %gs:20: 1 while this CPU runs its NMI handler (docs/nmi.md) */
     uint64_t nmi_work_top;  /* %gs:24: the stack the NMI handler runs on, after IST2 */
     uint32_t nmi_latched;   /* %gs:32: an NMI arrived while the handler ran; run it again */
-    uint32_t reserved0;
+    uint32_t nmi_swapgs_tmp; /* %gs:36: the NMI entry swapped GS (until it is in the frame) */
     uint64_t stack_canary; /* %gs:40 */
     uint32_t cpu;          /* %gs:48: dense CPU number, BSP = 0; never an APIC ID */
     uint32_t apic_id;
     uint32_t state;        /* enum cpu_state */
     uint32_t in_panic;     /* this CPU is printing a panic report */
+    uint64_t user_rsp;     /* %gs:64: the user RSP while `syscall` runs */
+    uint64_t syscall_rsp0; /* %gs:72: the stack `syscall` switches to (= TSS.RSP0) */
+    void *user_ctx;        /* the kernel context a running user program returns to */
 
     struct percpu_stack kernel_stack, irq_stack, ist_stack[IST_COUNT + 1]; /* ist_stack[1..4] */
     struct percpu_stack nmi_stack; /* where the NMI handler runs, after the IST2 entry */
@@ -77,6 +80,9 @@ _Static_assert(__builtin_offsetof(struct percpu, nmi_work_top) == PERCPU_NMI_WOR
 _Static_assert(__builtin_offsetof(struct percpu, nmi_latched) == PERCPU_NMI_LATCHED, "nmi latched");
 _Static_assert(__builtin_offsetof(struct percpu, stack_canary) == PERCPU_CANARY, "canary at %gs:40");
 _Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU, "percpu cpu");
+_Static_assert(__builtin_offsetof(struct percpu, nmi_swapgs_tmp) == PERCPU_NMI_SWAPGS_TMP, "nmi swapgs");
+_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "user rsp");
+_Static_assert(__builtin_offsetof(struct percpu, syscall_rsp0) == PERCPU_SYSCALL_RSP0, "syscall rsp0");
 
 #define this_cpu_ptr_gs() ((struct percpu __seg_gs *)0)
 #define this_cpu_read(field) (this_cpu_ptr_gs()->field)

@@ -12,6 +12,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/paging.h"
+#include "user/user.h"
 
 /* SDM vol. 3A table 6-1; 28-30 are AMD's (APM vol. 2 §8.2). */
 static const struct {
@@ -160,6 +161,10 @@ static bool stack_overflow(const struct regs *r, char *buf, size_t size)
 
 static void exception(struct regs *r)
 {
+    if (r->cs & 3) {
+        user_exception(r);
+        return;
+    }
     switch (r->vector) {
     case VEC_BP:
         breakpoint(r);
@@ -186,6 +191,8 @@ void interrupt_dispatch(struct regs *r)
     this_cpu_inc(vector_count[r->vector & 0xff]);
     if (r->vector < NUM_EXCEPTIONS)
         exception(r);
+    else if (r->vector == VEC_SYSCALL_GATE)
+        syscall_int80(r);
     else
         irq_dispatch(r);
 }

@@ -20,6 +20,7 @@
 #define RFLAGS_CF 0x00000001
 #define RFLAGS_TF 0x00000100
 #define RFLAGS_IF 0x00000200
+#define RFLAGS_DF 0x00000400
 #define RFLAGS_AC 0x00040000
 #define RFLAGS_ID 0x00200000
 
@@ -97,8 +98,10 @@
 #define VEC_NMI 2
 #define VEC_BP 3
 #define VEC_DF 8
+#define VEC_GP 13
 #define VEC_PF 14
 #define VEC_MC 18
+#define VEC_SYSCALL_GATE 0x80 /* int 0x80: a DPL-3 gate for system calls */
 #define NUM_EXCEPTIONS 32
 #define NUM_VECTORS 256
 

@@ -45,7 +45,7 @@ static void print_regs_and_backtrace(const struct regs *r)
     console_unlock();
 }
 
-static void external(struct percpu *pc)
+static void external(struct percpu *pc, const struct regs *r)
 {
     char stack[96];
     struct stack_info st;
@@ -54,11 +54,12 @@ static void external(struct percpu *pc)
     else
         snprintf(stack, sizeof stack, "no known stack");
     uint8_t reason = inb(NMI_REASON_PORT);
-    kprintf("nmi: cpu%u took NMI %llu on %s: external (port 0x61 0x%02x: %s%s%s)", cpu_id(),
-            (unsigned long long)pc->nmi_count, stack, reason,
+    kprintf("nmi: cpu%u took NMI %llu on %s: external (port 0x61 0x%02x: %s%s%s); interrupted ring %u, GS %s",
+            cpu_id(), (unsigned long long)pc->nmi_count, stack, reason,
             reason & NMI_REASON_SERR ? "SERR, system error " : "",
             reason & NMI_REASON_IOCHK ? "IOCHK, I/O channel check " : "",
-            reason & (NMI_REASON_SERR | NMI_REASON_IOCHK) ? "" : "no SERR/IOCHK: LINT1, e.g. the host's inject-nmi");
+            reason & (NMI_REASON_SERR | NMI_REASON_IOCHK) ? "" : "no SERR/IOCHK: LINT1, e.g. the host's inject-nmi",
+            (unsigned)(r->cs & 3), rdmsr(MSR_GS_BASE) == (uintptr_t)pc ? "ok" : "WRONG");
 }
 
 /* Test: a #BP inside the handler (its IRET unblocks NMIs), then a second NMI to this CPU, which
@@ -109,7 +110,7 @@ void nmi_dispatch(struct regs *r)
                 (unsigned long long)pc->nmi_count, known ? st.name : "unknown", known ? st.cpu : -1);
     }
     if (!req && !counted)
-        external(pc);
+        external(pc, r);
 }
 
 int nmi_send(unsigned cpu, enum nmi_request req)

@@ -200,14 +200,21 @@ void console_lock_for_panic(void)
         __atomic_store_n(&buf_owner, NO_CPU, __ATOMIC_SEQ_CST);
 }
 
+/* Waits while the text is still moving: a bound on silence, not on the total, since 70 KB of
+ * lines from 255 CPUs can take many seconds of emulated port writes. */
 void console_flush(void)
 {
     int me = (int)cpu_id();
     uint64_t deadline = time_deadline_us(FLUSH_WAIT_US);
+    uint64_t last_tail = READ_ONCE(tail);
     flush(me);
     while ((READ_ONCE(head) != READ_ONCE(tail) || READ_ONCE(printer) != NO_CPU) && !time_after(deadline)) {
         cpu_relax();
         flush(me);
+        if (READ_ONCE(tail) != last_tail) {
+            last_tail = READ_ONCE(tail);
+            deadline = time_deadline_us(FLUSH_WAIT_US);
+        }
     }
     serial_drain();
 }

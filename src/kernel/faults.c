@@ -2,7 +2,10 @@
  * Each lives in its own function so the report's RIP names it. */
 #include "kernel/console.h"
 #include "kernel/ktest.h"
+#include "cpu/cpu_init.h"
+#include "cpu/percpu.h"
 #include "lib/string.h"
+#include "user/user.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 
@@ -65,6 +68,34 @@ __noinline void fault_single_step(void)
     __asm__ volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tnop" ::: "memory", "cc");
 }
 
+/* Ring 0 touching a user page: SMEP forbids executing it, SMAP reading it without stac
+ * (SDM vol. 3A §4.6.1).  Where the CPU lacks them, say so and go on. */
+static bool user_page_ready(void)
+{
+    struct user_result r = user_run(UT_HELLO, 0); /* maps and fills this CPU's user pages */
+    return !r.faulted;
+}
+__noinline void fault_smep(void);
+__noinline void fault_smep(void)
+{
+    if (!cpu_protections.smep) {
+        kprintf("test: SMEP is off (the CPU lacks it): nothing to check; skipped");
+        return;
+    }
+    if (user_page_ready())
+        ((void (*)(void))user_code_address(cpu_id()))();
+}
+__noinline void fault_smap(void);
+__noinline void fault_smap(void)
+{
+    if (!cpu_protections.smap) {
+        kprintf("test: SMAP is off (the CPU lacks it): nothing to check; skipped");
+        return;
+    }
+    if (user_page_ready())
+        (void)*(volatile uint64_t *)user_code_address(cpu_id());
+}
+
 static const struct {
     const char *name;
     void (*raise)(void);
@@ -83,6 +114,8 @@ static const struct {
     { "df", fault_stack_overflow, "#DF: kernel stack overflow (unbounded recursion)", false },
     { "overflow", fault_stack_overflow, "#DF: kernel stack overflow (unbounded recursion)", false },
     { "canary", fault_smash_canary, "stack protector: overwrite the canary", false },
+    { "smep", fault_smep, "#PF: ring 0 executes a user page (SMEP)", true },
+    { "smap", fault_smap, "#PF: ring 0 reads a user page without stac (SMAP)", true },
 };
 
 static void raise_on_this_cpu(void *fn) { ((void (*)(void))fn)(); }

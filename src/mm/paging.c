@@ -38,8 +38,9 @@ uint64_t virt_to_phys(const void *p)
     return (*pte & PTE_ADDR_MASK & ~(size - 1)) + (va & (size - 1));
 }
 
-/* The table the entry points to, allocating it if `create`. */
-static uint64_t *next_table(uint64_t *entry, bool create)
+/* The table the entry points to, allocating it if `create`.  `user`: the walk leads to a user
+ * page, and every level must allow ring 3 (SDM vol. 3A §4.6.1). */
+static uint64_t *next_table(uint64_t *entry, bool create, bool user)
 {
     if (!(*entry & PTE_P)) {
         if (!create)
@@ -50,16 +51,18 @@ static uint64_t *next_table(uint64_t *entry, bool create)
         /* Upper levels grant everything; the leaf decides (SDM vol. 3A §4.6). */
         *entry = phys | PTE_P | PTE_W;
     }
+    if (user)
+        *entry |= PTE_U;
     if (*entry & PTE_PS)
         return NULL;
     return phys_to_virt(*entry & PTE_ADDR_MASK);
 }
 
-static uint64_t *walk(uint64_t *pml4, uintptr_t va, bool create, int leaf_level)
+static uint64_t *walk(uint64_t *pml4, uintptr_t va, bool create, int leaf_level, bool user)
 {
     uint64_t *table = pml4;
     for (int level = 3; level > leaf_level; level--) {
-        table = next_table(&table[index_of(va, level)], create);
+        table = next_table(&table[index_of(va, level)], create, user);
         if (!table)
             return NULL;
     }
@@ -84,7 +87,7 @@ uint64_t *paging_lookup(uintptr_t va, uint64_t *level_size)
 
 static bool map_in(uint64_t *pml4, uintptr_t va, uint64_t phys, uint64_t flags)
 {
-    uint64_t *pte = walk(pml4, va, true, 0);
+    uint64_t *pte = walk(pml4, va, true, 0, flags & PTE_U);
     if (!pte)
         return false;
     *pte = phys | PTE_P | flags;
@@ -147,7 +150,7 @@ void paging_init(void)
      * tables live.  Devices are not reached through it (ioremap maps them uncached). */
     uint64_t end = MAX(ALIGN_UP(pmm_max_phys(), GIB), 4 * GIB);
     for (uint64_t pa = 0; pa < end; pa += LARGE_PAGE_SIZE) {
-        uint64_t *pde = walk(pml4, DIRECT_MAP_BASE + pa, true, 1);
+        uint64_t *pde = walk(pml4, DIRECT_MAP_BASE + pa, true, 1, false);
         if (!pde)
             panic("paging: out of memory building the direct map");
         *pde = pa | PTE_P | PTE_W | PTE_PS | PTE_NX | PTE_G;

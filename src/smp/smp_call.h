@@ -3,11 +3,14 @@
 #ifndef CADRE_SMP_CALL_H
 #define CADRE_SMP_CALL_H
 
+#include "cpu/percpu.h"
 #include "lib/compiler.h"
 
 typedef void (*smp_call_fn)(void *arg);
 
-#define SMP_CALL_TIMEOUT_US 2000000
+/* 2 s, plus 20 ms per CPU: under TCG hundreds of virtual CPUs share two host cores, and a CPU
+ * may wait that long for its turn. */
+#define SMP_CALL_TIMEOUT_US (2000000 + 20000 * (uint64_t)ncpus_possible)
 
 /* Runs fn(arg) on `cpu` (directly when it is this CPU) and waits for it to finish.
  * Returns 0, or -1 when the CPU is not online or did not finish in time (a line says so). */

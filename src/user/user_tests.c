@@ -1,0 +1,129 @@
+/* In-kernel tests of ring 3: the program on every CPU, both kinds of system call, and every
+ * fault case ending the program, not the kernel. */
+#include "cpu/cpu.h"
+#include "cpu/cpu_init.h"
+#include "cpu/percpu.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "lib/string.h"
+#include "kernel/ktest.h"
+#include "kernel/time.h"
+#include "smp/smp.h"
+#include "smp/smp_call.h"
+#include "user/user.h"
+
+KTEST(user_hello_this_cpu)
+{
+    struct user_result r = user_run(UT_HELLO, 0);
+    uint64_t want = (uint64_t)cpu_id() << 16 | cpu_id();
+    KEXPECTF(!r.faulted && r.exit_code == want, "faulted %d, exit 0x%llx, expected 0x%llx", r.faulted,
+             (unsigned long long)r.exit_code, (unsigned long long)want);
+}
+
+static struct user_result results[MAX_CPUS];
+static uint64_t spin_iterations = 30000000;
+
+static const char *param_spin(const char *v)
+{
+    unsigned long long n;
+    if (!v || parse_u64(v, &n) || !n)
+        return "expected user.spin=N (loop iterations, N > 0)";
+    spin_iterations = n;
+    return NULL;
+}
+KERNEL_PARAM("user.spin", param_spin, "N: iterations of the ring-3 loop in test user_spin_every_cpu (default 30000000)");
+
+static void run_hello(void *arg)
+{
+    (void)arg;
+    results[cpu_id()] = user_run(UT_HELLO, 0);
+}
+
+static void run_spin(void *arg)
+{
+    (void)arg;
+    kprintf("user: cpu%u: spinning in ring 3", cpu_id());
+    results[cpu_id()] = user_run(UT_SPIN, spin_iterations);
+}
+
+static unsigned on_every_cpu(void (*fn)(void *), uint64_t timeout_us)
+{
+    unsigned n = ncpus_possible;
+    for (unsigned c = 0; c < n; c++)
+        results[c] = (struct user_result){ .faulted = true, .exit_code = ~0ULL };
+    for (unsigned c = 1; c < n; c++)
+        if (per_cpu(c, state) == CPU_ONLINE)
+            smp_run_in_idle(c, fn, NULL);
+    fn(NULL);
+    uint64_t deadline = time_deadline_us(timeout_us);
+    unsigned late = 0;
+    for (unsigned c = 1; c < n; c++) {
+        if (per_cpu(c, state) != CPU_ONLINE)
+            continue;
+        bool irqs = irq_save();
+        irq_enable();
+        while (!smp_idle_work_done(c) && !time_after(deadline)) {
+            console_flush_pending();
+            cpu_relax();
+        }
+        irq_restore(irqs);
+        late += !smp_idle_work_done(c);
+    }
+    return late;
+}
+
+KTEST(user_hello_every_cpu)
+{
+    unsigned late = on_every_cpu(run_hello, 5000000);
+    KEXPECTF(!late, "%u cpus did not finish", late);
+    for (unsigned c = 0; c < ncpus_possible; c++) {
+        if (per_cpu(c, state) != CPU_ONLINE)
+            continue;
+        uint64_t want = (uint64_t)c << 16 | c;
+        KEXPECTF(!results[c].faulted && results[c].exit_code == want, "cpu%u: exit 0x%llx, expected 0x%llx", c,
+                 (unsigned long long)results[c].exit_code, (unsigned long long)want);
+    }
+}
+
+/* Long enough for the host to inject NMIs while every CPU is in ring 3 (test/test_user.py). */
+KTEST(user_spin_every_cpu)
+{
+    unsigned late = on_every_cpu(run_spin, 60000000);
+    KEXPECTF(!late, "%u cpus did not finish", late);
+    for (unsigned c = 0; c < ncpus_possible; c++)
+        if (per_cpu(c, state) == CPU_ONLINE)
+            KEXPECTF(!results[c].faulted && results[c].exit_code == 0, "cpu%u: faulted %d, exit 0x%llx", c,
+                     results[c].faulted, (unsigned long long)results[c].exit_code);
+}
+
+KTEST(user_faults_end_the_program)
+{
+    static const struct {
+        unsigned ut;
+        int vector; /* -1: no fault, exit 0 */
+    } cases[] = {
+        { UT_INT3, -1 },       { UT_SINGLE_STEP, -1 }, { UT_INT20, VEC_GP }, { UT_READ_KERNEL, VEC_PF },
+        { UT_WRITE_KERNEL, VEC_PF }, { UT_CLI, VEC_GP },  { UT_HLT, VEC_GP },   { UT_RDMSR, VEC_GP },
+        { UT_MOV_CR3, VEC_GP },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct user_result r = user_run(cases[i].ut, 0);
+        if (cases[i].vector < 0)
+            KEXPECTF(!r.faulted && r.exit_code == 0, "%s: faulted %d (vector %u), exit 0x%llx", user_case_name(cases[i].ut),
+                     r.faulted, r.vector, (unsigned long long)r.exit_code);
+        else
+            KEXPECTF(r.faulted && r.vector == (unsigned)cases[i].vector, "%s: faulted %d, vector %u, expected %d",
+                     user_case_name(cases[i].ut), r.faulted, r.vector, cases[i].vector);
+    }
+    /* sgdt / sidt: #GP only where UMIP is on (SDM vol. 3A §2.5, CR4.UMIP). */
+    for (unsigned ut = UT_SGDT; ut <= UT_SIDT; ut++) {
+        struct user_result r = user_run(ut, 0);
+        if (cpu_protections.umip)
+            KEXPECTF(r.faulted && r.vector == VEC_GP, "%s with UMIP on: faulted %d vector %u", user_case_name(ut),
+                     r.faulted, r.vector);
+        else
+            KEXPECTF(!r.faulted && r.exit_code == 1, "%s without UMIP: faulted %d", user_case_name(ut), r.faulted);
+    }
+    if (!cpu_protections.umip)
+        ktest_log("UMIP is off (the CPU lacks it): sgdt and sidt ran in ring 3, as they may");
+}
