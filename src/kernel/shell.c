@@ -58,13 +58,13 @@ static void cmd_cpus(int argc, char **argv)
     console_lock();
     kprintf("cpus: %u online", smp_online_count());
     kprintf("cpus: %4s %5s %-8s %-16s %-16s %-16s %s", "cpu", "apic", "state", "gs base", "kernel stack", "irq stack",
-            "tpr class");
+            "NMIs");
     for (unsigned c = 0; c < ncpus_possible; c++) {
         struct percpu *pc = percpu_areas[c];
         static const char *const states[] = { "absent", "starting", "online", "failed" };
-        kprintf("cpus: %4u %5u %-8s %016lx %016lx %016lx %s", c, pc->apic_id, states[pc->state & 3],
+        kprintf("cpus: %4u %5u %-8s %016lx %016lx %016lx %llu", c, pc->apic_id, states[pc->state & 3],
                 (unsigned long)pc, (unsigned long)pc->kernel_stack.hi, (unsigned long)pc->irq_stack.hi,
-                c == cpu_id() ? "" : "-");
+                (unsigned long long)pc->nmi_count);
     }
     console_unlock();
 }
