@@ -28,6 +28,7 @@ import datetime
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -407,7 +408,15 @@ def main() -> int:
     ap.add_argument("--iso", default=os.environ.get("CADRE_ISO") or os.path.join(build, "cadre.iso"),
                     help="the ISO to boot (default: $CADRE_ISO, else $BUILD/cadre.iso, else build/cadre.iso)")
     ap.add_argument("--reps", type=int, help="boots per bring-up point (default 3; 1 with --quick)")
+    ap.add_argument("--commit", help="what the ISO was built from, for results.md (default: git describe here)")
     args = ap.parse_args()
+
+    # ^C, or SIGTERM, stops the running boot (the harness stops QEMU) and writes what was
+    # measured.  SIGINT is set explicitly: a shell starts background jobs with it ignored.
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
 
     if not os.path.isfile(args.iso):
         log(f"bench: no ISO at {args.iso}: run `make iso` (or give --iso / $CADRE_ISO)")
@@ -435,6 +444,8 @@ def main() -> int:
     if "kvm" in accels:
         total += len(matrix["kvm_boots"])
     env = environment(args.iso, accels)
+    if args.commit:
+        env["commit"] = args.commit
     log(f"bench: {total} boots, {'quick' if args.quick else 'full'} matrix, {', '.join(accels)}; "
         f"commit {env['commit']}, load average {env['load_average_at_start']}")
     t0 = time.monotonic()
