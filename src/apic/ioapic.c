@@ -121,31 +121,3 @@ bool ioapic_set_dest(uint32_t gsi, uint8_t dest)
     spin_unlock(&io->lock, irqs);
     return true;
 }
-
-bool ioapic_mask(uint32_t gsi, bool masked)
-{
-    unsigned pin;
-    struct ioapic *io = owner(gsi, &pin);
-    if (!io)
-        return false;
-    bool irqs = spin_lock(&io->lock);
-    uint32_t lo = rd(io, IOREDTBL(pin));
-    wr(io, IOREDTBL(pin), masked ? lo | RTE_MASKED : lo & ~RTE_MASKED);
-    spin_unlock(&io->lock, irqs);
-    return true;
-}
-
-bool ioapic_get(uint32_t gsi, struct rte *e)
-{
-    unsigned pin;
-    struct ioapic *io = owner(gsi, &pin);
-    if (!io)
-        return false;
-    bool irqs = spin_lock(&io->lock);
-    uint32_t lo = rd(io, IOREDTBL(pin)), hi = rd(io, IOREDTBL(pin) + 1);
-    spin_unlock(&io->lock, irqs);
-    *e = (struct rte){ .vector = lo & 0xff, .delivery = (enum rte_delivery)(lo >> RTE_DELIVERY_SHIFT & 7),
-                       .active_low = lo & RTE_ACTIVE_LOW, .level = lo & RTE_LEVEL, .masked = lo & RTE_MASKED,
-                       .dest = (uint8_t)(hi >> RTE_DEST_SHIFT) };
-    return true;
-}

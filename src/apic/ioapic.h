@@ -37,7 +37,5 @@ bool ioapic_set(uint32_t gsi, const struct rte *e);
  * arriving during the move is delivered to one CPU or the other, never dropped (a masked pin
  * drops edges, datasheet §3.2.4 "Interrupt Mask"). */
 bool ioapic_set_dest(uint32_t gsi, uint8_t dest);
-bool ioapic_mask(uint32_t gsi, bool masked);
-bool ioapic_get(uint32_t gsi, struct rte *e);
 
 #endif

@@ -106,10 +106,3 @@ void lapic_timer_start(void)
     }
 }
 
-void lapic_timer_stop(void)
-{
-    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
-    lapic_write(LAPIC_TIMER_INITIAL, 0);
-    if (use_deadline)
-        wrmsr(MSR_TSC_DEADLINE, 0);
-}

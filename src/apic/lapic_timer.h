@@ -10,7 +10,6 @@
 void lapic_timer_calibrate(void);
 /* On each CPU: starts the tick. */
 void lapic_timer_start(void);
-void lapic_timer_stop(void);
 unsigned lapic_timer_hz(void);
 bool lapic_timer_deadline_mode(void);
 /* Timer input clock after the divider, in Hz. */

@@ -14,7 +14,6 @@
 #define ICW4_8086 0x01
 #define OCW3_READ_ISR 0x0b
 #define OCW2_EOI 0x20
-#define PIC_CASCADE_IRQ 2
 #define PIC_MASK_ALL 0xff
 
 /* The datasheet wants time between writes on old boards; port 0x80 is the customary pause. */
@@ -60,20 +59,3 @@ bool pic_spurious(unsigned vector)
     return false;
 }
 
-static uint16_t data_port(unsigned irq) { return irq < 8 ? PIC1_DATA : PIC2_DATA; }
-
-void pic_unmask(unsigned irq)
-{
-    outb(data_port(irq), inb(data_port(irq)) & ~(1u << (irq & 7)));
-    if (irq >= 8)
-        outb(PIC1_DATA, inb(PIC1_DATA) & ~(1u << PIC_CASCADE_IRQ));
-}
-
-void pic_mask(unsigned irq) { outb(data_port(irq), inb(data_port(irq)) | 1u << (irq & 7)); }
-
-void pic_eoi(unsigned irq)
-{
-    if (irq >= 8)
-        outb(PIC2_CMD, OCW2_EOI);
-    outb(PIC1_CMD, OCW2_EOI);
-}

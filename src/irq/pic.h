@@ -14,9 +14,4 @@ void pic_disable(void);
  * clear).  A spurious IRQ 15 still needs an EOI to the master, which this sends. */
 bool pic_spurious(unsigned vector);
 
-/* For tests of the legacy path: unmask / mask one IRQ line, and acknowledge it. */
-void pic_unmask(unsigned irq);
-void pic_mask(unsigned irq);
-void pic_eoi(unsigned irq);
-
 #endif

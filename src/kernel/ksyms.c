@@ -48,14 +48,6 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
     return name_of(s);
 }
 
-uintptr_t ksym_address(const char *name)
-{
-    for (uint64_t i = 0; i < ksyms.count; i++)
-        if (!strcmp(name_of(&ksyms.syms[i]), name))
-            return ksyms.syms[i].addr;
-    return 0;
-}
-
 void ksym_format(uintptr_t addr, char *buf, size_t size)
 {
     uintptr_t off;

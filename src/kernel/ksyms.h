@@ -6,8 +6,6 @@
 
 /* The name of the function holding addr and addr's offset into it, or NULL. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);
-/* The address of a symbol by name, or 0. */
-uintptr_t ksym_address(const char *name);
 /* Formats "name+0xoff" (or "?") into buf. */
 void ksym_format(uintptr_t addr, char *buf, size_t size);
 

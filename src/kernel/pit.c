@@ -50,14 +50,6 @@ void pit_periodic_start(unsigned hz)
     outb(PIT_CH0_DATA, count >> 8);
 }
 
-/* Mode 0 with the longest count: one more interrupt in 55 ms at most, then none. */
-void pit_periodic_stop(void)
-{
-    outb(PIT_COMMAND, PIT_SEL_CH0 | PIT_ACCESS_LOHI | PIT_MODE0);
-    outb(PIT_CH0_DATA, 0xff);
-    outb(PIT_CH0_DATA, 0xff);
-}
-
 static volatile uint64_t irqs;
 uint64_t pit_irqs(void) { return irqs; }
 

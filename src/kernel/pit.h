@@ -10,9 +10,8 @@
  * or 0 if the channel never finished (no PIT). */
 uint64_t pit_measure_tsc(uint16_t ticks);
 
-/* Channel 0 as a periodic interrupt source (IRQ 0) at about `hz`, and stopped again. */
+/* Channel 0 as a periodic interrupt source (IRQ 0) at about `hz`. */
 void pit_periodic_start(unsigned hz);
-void pit_periodic_stop(void);
 
 /* Channel 0 at `hz` through the I/O APIC (ISA IRQ 0, GSI 2 on PCs), counted. */
 void pit_irq_init(unsigned hz);

@@ -7,7 +7,6 @@
 void ps2kbd_init(void);
 bool ps2kbd_present(void);
 uint64_t ps2kbd_irqs(void);
-uint8_t ps2kbd_last_byte(void);
 /* Makes the controller deliver `byte` as if the keyboard sent it (8042 command 0xD2, "write
  * keyboard output buffer"): one IRQ 1 per byte, which the tests use as an interrupt source
  * they can count exactly.  Returns false if the controller did not take it. */

@@ -17,9 +17,6 @@
 #define RTC_IRQ 8
 #define RTC_HZ 64
 
-static volatile uint64_t irqs;
-
-uint64_t rtc_irqs(void) { return irqs; }
 
 static uint8_t rd(uint8_t reg)
 {
@@ -37,7 +34,6 @@ static void handler(struct regs *r, void *data)
 {
     (void)r, (void)data;
     (void)rd(RTC_REG_C); /* without this read the RTC raises no further interrupt */
-    irqs++;
 }
 
 void rtc_init(void)

@@ -5,6 +5,5 @@
 #include "lib/compiler.h"
 
 void rtc_init(void);
-uint64_t rtc_irqs(void);
 
 #endif

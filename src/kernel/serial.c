@@ -81,10 +81,9 @@ void serial_drain(void)
 
 static char rx[RX_RING];
 static volatile uint32_t rx_head, rx_tail; /* written by the handler / read by the console */
-static volatile uint64_t rx_bytes, rx_irqs;
+static volatile uint64_t rx_bytes;
 
 uint64_t serial_rx_bytes(void) { return rx_bytes; }
-uint64_t serial_rx_irqs(void) { return rx_irqs; }
 
 static uint32_t wake_apic = ~0u;
 void serial_rx_wake(uint32_t apic_id) { wake_apic = apic_id; }
@@ -92,7 +91,6 @@ void serial_rx_wake(uint32_t apic_id) { wake_apic = apic_id; }
 static void rx_handler(struct regs *r, void *data)
 {
     (void)r, (void)data;
-    rx_irqs++;
     uint64_t before = rx_bytes;
     for (int n = 0; n < 64 && (inb(COM1_BASE + UART_LSR) & LSR_DATA_READY); n++) {
         char c = (char)inb(COM1_BASE + UART_RBR);

@@ -21,6 +21,5 @@ bool serial_peek(void);
 uint64_t serial_rx_bytes(void);
 /* Wake this CPU (by APIC ID) with an IPI when bytes arrive: the reader sleeps in hlt. */
 void serial_rx_wake(uint32_t apic_id);
-uint64_t serial_rx_irqs(void);
 
 #endif

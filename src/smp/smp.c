@@ -84,8 +84,6 @@ static const char *param_maxcpus(const char *v)
 KERNEL_PARAM("smp.maxcpus", param_maxcpus, "N: bring up at most N CPUs, the BSP included");
 
 unsigned smp_online_count(void) { return READ_ONCE(online); }
-uint64_t smp_bringup_us(void) { return bringup_us; }
-bool smp_parallel(void) { return parallel; }
 
 static void wake_ipi(struct regs *r, void *data) { (void)r, (void)data; }
 

@@ -9,8 +9,5 @@
 void smp_init(void);
 /* CPUs online now (the BSP included). */
 unsigned smp_online_count(void);
-/* The bring-up's figures, for the benchmark. */
-uint64_t smp_bringup_us(void);
-bool smp_parallel(void);
 
 #endif
