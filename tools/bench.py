@@ -58,6 +58,9 @@ QUICK = {
     "kernel_smp": (2, 4),
     "kvm_boots": ((2, "parallel"),),
 }
+# A KVM boot: 40-60 s of GRUB and firmware here, plus the benchmarks' budgets (3 s + 10 s +
+# 2 s per target in src/kernel/kbench_ipi.c).
+KVM_TIMEOUT = 300.0
 # The ipi_latency plot shows one panel per (accel, smp) for these counts.
 LATENCY_PLOT_SMP = (8, 16)
 
@@ -94,6 +97,8 @@ class Runner:
     def boot(self, what: str, **kwargs) -> qemu.Boot | None:
         self.done += 1
         prefix = f"[{self.done}/{self.total}] {what}"
+        if kwargs.get("accel") == "kvm":
+            kwargs.setdefault("timeout", KVM_TIMEOUT)
         try:
             b = qemu.boot(machine=MACHINE, mem=MEM, name="bench", **kwargs)
         except (OSError, RuntimeError) as e:
