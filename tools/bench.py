@@ -90,8 +90,9 @@ def log(msg: str = "") -> None:
 
 
 class Runner:
-    def __init__(self, total: int):
+    def __init__(self, total: int, isos: dict[str, str]):
         self.total, self.done = total, 0
+        self.isos = isos  # accel -> ISO
         self.failures: list[str] = []
 
     def boot(self, what: str, **kwargs) -> qemu.Boot | None:
@@ -99,6 +100,7 @@ class Runner:
         prefix = f"[{self.done}/{self.total}] {what}"
         if kwargs.get("accel") == "kvm":
             kwargs.setdefault("timeout", KVM_TIMEOUT)
+        os.environ["CADRE_ISO"] = self.isos[kwargs.get("accel", "tcg")]  # qemu.boot reads it
         try:
             b = qemu.boot(machine=MACHINE, mem=MEM, name="bench", **kwargs)
         except (OSError, RuntimeError) as e:
@@ -413,6 +415,10 @@ def main() -> int:
     ap.add_argument("--iso", default=os.environ.get("CADRE_ISO") or os.path.join(build, "cadre.iso"),
                     help="the ISO to boot (default: $CADRE_ISO, else $BUILD/cadre.iso, else build/cadre.iso)")
     ap.add_argument("--reps", type=int, help="boots per bring-up point (default 3; 1 with --quick)")
+    kvm_iso = os.path.join(build, "kvm", "cadre.iso")
+    ap.add_argument("--kvm-iso", default=os.environ.get("CADRE_KVM_ISO") or (kvm_iso if os.path.isfile(kvm_iso) else None),
+                    help="the ISO for KVM boots (default: $CADRE_KVM_ISO, else $BUILD/kvm/cadre.iso, the one with "
+                         "uncompressed GRUB modules, if it exists, else --iso)")
     ap.add_argument("--commit", help="what the ISO was built from, for results.md (default: git describe here)")
     args = ap.parse_args()
 
@@ -426,7 +432,10 @@ def main() -> int:
     if not os.path.isfile(args.iso):
         log(f"bench: no ISO at {args.iso}: run `make iso` (or give --iso / $CADRE_ISO)")
         return 1
-    os.environ["CADRE_ISO"] = os.path.abspath(args.iso)
+    isos = {"tcg": os.path.abspath(args.iso), "kvm": os.path.abspath(args.kvm_iso or args.iso)}
+    if not os.path.isfile(isos["kvm"]):
+        log(f"bench: no ISO at {isos['kvm']} (--kvm-iso)")
+        return 1
     os.makedirs(args.out, exist_ok=True)
     os.environ.setdefault("CADRE_TEST_LOGS", os.path.join(os.path.abspath(args.out), "logs"))
     matrix = dict(QUICK if args.quick else FULL)
@@ -448,13 +457,13 @@ def main() -> int:
     total = len(matrix["bringup_smp"]) * len(MODES) * matrix["reps"] + len(matrix["kernel_smp"])
     if "kvm" in accels:
         total += len(matrix["kvm_boots"])
-    env = environment(args.iso, accels)
+    env = environment(isos["tcg"] if isos["kvm"] == isos["tcg"] else f"{isos['tcg']} (KVM: {isos['kvm']})", accels)
     if args.commit:
         env["commit"] = args.commit
     log(f"bench: {total} boots, {'quick' if args.quick else 'full'} matrix, {', '.join(accels)}; "
         f"commit {env['commit']}, load average {env['load_average_at_start']}")
     t0 = time.monotonic()
-    r = Runner(total)
+    r = Runner(total, isos)
     data: dict[str, list[dict]] = {name: [] for name in CSV_COLUMNS}
     try:
         run_bringup(r, "tcg", matrix["bringup_smp"], matrix["reps"], data["bringup"])
