@@ -11,6 +11,10 @@
 #                  under QEMU: the script makes a copy of the ISO whose grub.cfg has them appended
 #                  to GRUB's `panic=exit` (LOGDIR/cadre-cmdline.iso, xorriso, about 0.1 s).
 #   BOCHS=bochs-bin
+#   BOCHS_RC=FILE  debugger commands to run first, one a line, instead of the plain `c`
+#                  (e.g. `lb 0x8000`, `c`, `r`, `sreg`; docs/debugging.md).  Headless, the
+#                  debugger's output goes to e9.log, and Bochs ends when the file does unless it
+#                  ends with `c` (the debugger then reads EOF from /dev/null and quits).
 #   LOGDIR         interactive only (headless takes it as an argument): where com1.log,
 #                  bochs.log etc. go; default: bochs/ beside the ISO.
 # Interactive only:
@@ -62,6 +66,7 @@ BOCHS_UNTIL=${BOCHS_UNTIL:-}
 BOCHS_DISPLAY=${BOCHS_DISPLAY:-term}
 BOCHS_COM1=${BOCHS_COM1:-}
 BOCHS_STOP=${BOCHS_STOP:-0}
+BOCHS_RC=${BOCHS_RC:-}
 
 command -v "$BOCHS" >/dev/null || die "$BOCHS not found: install it with 'tools/deps.sh test' (Debian: bochs bochsbios vgabios bochs-term)"
 [ -f /usr/share/bochs/BIOS-bochs-latest ] || die "no Bochs BIOS at /usr/share/bochs/BIOS-bochs-latest: install bochsbios"
@@ -134,7 +139,10 @@ fi
 env | grep '^CADRE_BX_' | sort > "$logdir/bochsrc.env"
 
 rc=$logdir/cont.rc
-if [ $headless = 1 ] || [ "$BOCHS_STOP" != 1 ]; then
+if [ -n "$BOCHS_RC" ]; then
+    [ -f "$BOCHS_RC" ] || die "BOCHS_RC=$BOCHS_RC: no such file"
+    cp "$BOCHS_RC" "$rc"
+elif [ $headless = 1 ] || [ "$BOCHS_STOP" != 1 ]; then
     echo c > "$rc"
 else
     : > "$rc"
@@ -164,7 +172,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 : > "$logdir/com1.log"
 cd "$logdir"
-timeout -s KILL "$BOCHS_TIMEOUT" "$BOCHS" -q -f "$here/bochsrc" -rc "$rc" \
+timeout -s KILL "$BOCHS_TIMEOUT" stdbuf -oL -eL "$BOCHS" -q -f "$here/bochsrc" -rc "$rc" \
     </dev/null >"$logdir/e9.log" 2>"$logdir/bochs.err" &
 tpid=$!
 start=$SECONDS
