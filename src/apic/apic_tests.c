@@ -43,6 +43,8 @@ KTEST(apic_nmi_ipi_self_on_nmi_stack)
     struct percpu *pc = this_cpu();
     uint64_t before = pc->nmi_count;
     pc->last_nmi_rsp = 0;
+    /* Counted, so the handler knows it is ours and not an external NMI. */
+    __atomic_fetch_add(&pc->nmi_count_requests, 1, __ATOMIC_RELEASE);
     KEXPECT(ipi_send(&(struct ipi){ .shorthand = IPI_TO_SELF, .delivery = IPI_NMI, .level = IPI_ASSERT }) == 0);
     uint64_t deadline = time_deadline_us(500000);
     while (READ_ONCE(pc->nmi_count) == before && !time_after(deadline))
@@ -117,23 +119,38 @@ KTEST(apic_error_handler_reports)
     KEXPECTF(wait_error(before), "the APIC error handler did not run for a self-IPI on 0x%x", VEC_APIC_ERROR);
 }
 
+/* The tick comes at the rate asked for, measured against the TSC: the median of the intervals
+ * between the last ticks, so that a few late ones (an emulator whose host is busy delivers
+ * late, or merges two ticks) do not decide; the count over the window is logged beside it. */
 KTEST(apic_timer_rate)
 {
     unsigned hz = lapic_timer_hz();
     uint64_t t0 = lapic_timer_ticks(cpu_id()), start = rdtsc();
-    uint64_t wait_us = 500000;
     bool irqs = irq_save();
     irq_enable();
-    udelay(wait_us);
+    udelay(300000);
     irq_restore(irqs);
     uint64_t got = lapic_timer_ticks(cpu_id()) - t0;
     uint64_t us = tsc_to_ns(rdtsc() - start) / 1000;
-    uint64_t want = (uint64_t)hz * us / 1000000;
-    ktest_log("%llu ticks in %llu us at %u Hz (expected %llu), %s mode", (unsigned long long)got,
-              (unsigned long long)us, hz, (unsigned long long)want,
-              lapic_timer_deadline_mode() ? "TSC-deadline" : "periodic");
-    /* A wide band: an emulator may deliver late under host load, but not at another rate. */
-    KEXPECTF(got * 100 >= want * 60 && got * 100 <= want * 140, "tick rate off by more than 40%%");
+    uint64_t iv[16];
+    unsigned n = lapic_timer_intervals(cpu_id(), iv, ARRAY_SIZE(iv));
+    if (n < 5) {
+        KEXPECTF(false, "only %u timer ticks in 300 ms at %u Hz", n + 1, hz);
+        return;
+    }
+    for (unsigned i = 1; i < n; i++) /* insertion sort: n <= 15 */
+        for (unsigned j = i; j > 0 && iv[j - 1] > iv[j]; j--) {
+            uint64_t t = iv[j];
+            iv[j] = iv[j - 1];
+            iv[j - 1] = t;
+        }
+    uint64_t median_us = tsc_to_ns(iv[n / 2]) / 1000, want_us = 1000000 / hz;
+    ktest_log("%llu ticks in %llu us at %u Hz; median interval %llu us of %u (expected %llu us), %s mode",
+              (unsigned long long)got, (unsigned long long)us, hz, (unsigned long long)median_us, n,
+              (unsigned long long)want_us, lapic_timer_deadline_mode() ? "TSC-deadline" : "periodic");
+    KEXPECTF(median_us * 100 >= want_us * 75 && median_us * 100 <= want_us * 125,
+             "median tick interval %llu us, expected %llu us +-25%%", (unsigned long long)median_us,
+             (unsigned long long)want_us);
 }
 
 KTEST(apic_tpr_holds_lower_classes)

@@ -22,6 +22,8 @@ static bool use_deadline;
 static uint64_t rate_hz;     /* timer counts per second, after the divider */
 static uint64_t period_tsc;  /* TSC cycles per tick, deadline mode */
 static uint64_t ticks[MAX_CPUS];
+#define TICK_HISTORY 16
+static uint64_t tick_tsc[MAX_CPUS][TICK_HISTORY]; /* TSC at the last ticks, a ring per CPU */
 
 static const char *param_hz(const char *v)
 {
@@ -50,10 +52,23 @@ bool lapic_timer_deadline_mode(void) { return use_deadline; }
 uint64_t lapic_timer_rate(void) { return rate_hz; }
 uint64_t lapic_timer_ticks(unsigned cpu) { return cpu < MAX_CPUS ? READ_ONCE(ticks[cpu]) : 0; }
 
+unsigned lapic_timer_intervals(unsigned cpu, uint64_t *out, unsigned max)
+{
+    bool irqs = irq_save(); /* this CPU's ring does not move meanwhile */
+    uint64_t n = ticks[cpu];
+    unsigned got = 0;
+    for (uint64_t t = n > TICK_HISTORY ? n - TICK_HISTORY + 1 : 1; t < n && got < max; t++)
+        out[got++] = tick_tsc[cpu][t % TICK_HISTORY] - tick_tsc[cpu][(t - 1) % TICK_HISTORY];
+    irq_restore(irqs);
+    return got;
+}
+
 static void tick(struct regs *r, void *data)
 {
     (void)r, (void)data;
-    ticks[cpu_id()]++;
+    unsigned cpu = cpu_id();
+    tick_tsc[cpu][ticks[cpu] % TICK_HISTORY] = rdtsc();
+    ticks[cpu]++;
     if (use_deadline)
         wrmsr(MSR_TSC_DEADLINE, rdtsc() + period_tsc);
 }

@@ -15,5 +15,7 @@ bool lapic_timer_deadline_mode(void);
 /* Timer input clock after the divider, in Hz. */
 uint64_t lapic_timer_rate(void);
 uint64_t lapic_timer_ticks(unsigned cpu);
+/* TSC cycles between this CPU's last ticks (at most 15), oldest first; call it on `cpu`. */
+unsigned lapic_timer_intervals(unsigned cpu, uint64_t *out, unsigned max);
 
 #endif

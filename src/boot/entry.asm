@@ -278,7 +278,7 @@ higher_half_entry:
 
 section .bss nobits alloc noexec write align=4096
 ; The BSP's first kernel stack, with a guard page below it that the kernel page tables leave
-; unmapped (src/cpu/paging.c), so an overflow faults instead of running into other data.
+; unmapped (src/mm/paging.c), so an overflow faults instead of running into other data.
 global boot_stack_guard, boot_stack_bottom, boot_stack_top
 boot_stack_guard:   resb PAGE_SIZE
 boot_stack_bottom:  resb BOOT_STACK_SIZE

@@ -71,23 +71,25 @@ __attribute__((no_stack_protector)) void idt_early_init(void)
 __attribute__((no_stack_protector)) void idt_early_load(void) { lidt(early_idt, sizeof early_idt); }
 
 /* IST gates name a stack in the TSS of whichever CPU takes the interrupt, so they may only go in
- * once this CPU has a TSS: before that they would switch to stack 0 (Linux idt.c does the
- * same two steps). */
-static void build(bool with_ist)
+ * once this CPU has a TSS: before that they would switch to stack 0.  trap_init builds every
+ * gate without IST; idt_setup_ist adds it (Linux idt.c does the same two steps). */
+void trap_init(void)
 {
     for (size_t r = 0; r < ARRAY_SIZE(gate_table); r++) {
         const struct gate_row *row = &gate_table[r];
         for (unsigned v = row->first; v <= row->last; v++)
-            idt[v] = idt_gate_make(isr_stub_table[v], with_ist ? row->ist : 0, row->type, row->dpl);
+            idt[v] = idt_gate_make(isr_stub_table[v], 0, row->type, row->dpl);
     }
 }
-
-void trap_init(void) { build(false); }
 void idt_load(void) { lidt(idt, sizeof idt); }
 
 void idt_setup_ist(void)
 {
-    build(true);
+    /* Only the IST byte of each IST gate changes, one byte store each: an NMI taken meanwhile
+     * never sees a half-written gate. */
+    for (size_t r = 0; r < ARRAY_SIZE(gate_table); r++)
+        for (unsigned v = gate_table[r].first; v <= gate_table[r].last && gate_table[r].ist; v++)
+            WRITE_ONCE(idt[v].ist, gate_table[r].ist);
     paging_set_flags((uintptr_t)idt, sizeof idt, PTE_NX | PTE_G);
     kprintf("idt: %u gates; IST1 #DF, IST2 NMI, IST3 #DB, IST4 #MC; #BP and 0x80 DPL 3; page read-only",
             NUM_VECTORS);

@@ -146,7 +146,7 @@ isr_common:
 ;    on the work stack.  An NMI arriving then (possible only if an exception unblocked NMIs) finds its
 ;    interrupted RSP on the work stack: it continues below that RSP instead of at the top, so
 ;    the outer frame is untouched, and runs as a normal NMI.
-; GS is the kernel's on every NMI (no ring 3 yet).
+; GS: the entry reads IA32_GS_BASE and swaps if the user's is live (docs/ring3.md).
 NMI_FRAME_RIP equ 16            ; offsets on IST2 after the two pushes below
 NMI_FRAME_CS equ 24
 NMI_FRAME_RFLAGS equ 32

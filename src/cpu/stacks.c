@@ -1,11 +1,12 @@
 #include "cpu/stacks.h"
 
+#include "cpu/percpu.defs.h"
 #include "kernel/layout.defs.h"
 #include "lib/compiler.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
 
-#define MAX_STACKS 2048 /* 6 stacks for each of up to 288 CPUs, and room */
+#define MAX_STACKS (8 * MAX_CPUS) /* kernel, IRQ, 4 IST, NMI work: 7 per CPU, and room */
 
 static struct stack_info stacks[MAX_STACKS];
 static unsigned nstacks;

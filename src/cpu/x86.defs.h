@@ -6,6 +6,8 @@
 /* CR0 (SDM vol. 3A §2.5) */
 #define CR0_PE 0x00000001 /* protection enable */
 #define CR0_WP 0x00010000 /* ring 0 honours read-only pages */
+#define CR0_NW 0x20000000 /* not write-through (set by INIT: SDM vol. 3A table 9-1) */
+#define CR0_CD 0x40000000 /* cache disable (set by INIT) */
 #define CR0_PG 0x80000000 /* paging */
 
 /* CR4 (SDM vol. 3A §2.5) */

@@ -131,7 +131,7 @@ const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_ha
     }
     unsigned vector = 0;
     for (unsigned v = class_range[prio].first; v <= class_range[prio].last && !vector; v++)
-        if (irq_set_handler(v, fn, data, name))
+        if (v != VEC_SYSCALL_GATE && irq_set_handler(v, fn, data, name))
             vector = v;
     if (!vector) {
         kprintf("irq: warning: no free vector for IRQ %u (%s) in its class", irq, name);

@@ -40,14 +40,14 @@ static void print_frame(unsigned n, uintptr_t addr, bool is_return)
 
 static void print_trace(uintptr_t first, bool first_is_return, uintptr_t rbp)
 {
-    uintptr_t frames[BACKTRACE_MAX];
-    unsigned n = backtrace_collect(rbp, frames, BACKTRACE_MAX);
+    uintptr_t frames[BACKTRACE_MAX + 1];
+    unsigned n = backtrace_collect(rbp, frames, BACKTRACE_MAX + 1);
     console_lock();
     kprintf("  backtrace:");
     print_frame(0, first, first_is_return);
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n && i < BACKTRACE_MAX; i++)
         print_frame(i + 1, frames[i], true);
-    if (n == BACKTRACE_MAX)
+    if (n > BACKTRACE_MAX)
         kprintf("    (more frames not shown)");
     console_unlock();
 }

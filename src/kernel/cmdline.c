@@ -80,12 +80,3 @@ unsigned cmdline_apply(const char *cmdline)
     }
     return rejected;
 }
-
-void cmdline_print_help(void)
-{
-    console_lock();
-    kprintf("kernel command line options:");
-    for (const struct kernel_param *p = __kparam_start; p < __kparam_end; p++)
-        kprintf("  %-18s %s", p->name, p->help);
-    console_unlock();
-}

@@ -24,7 +24,5 @@ struct kernel_param {
 
 /* Parses and applies every option; returns how many were rejected. */
 unsigned cmdline_apply(const char *cmdline);
-/* Prints every known option with its help, for the console and the docs check. */
-void cmdline_print_help(void);
 
 #endif

@@ -50,8 +50,10 @@ static void emit(char c)
             emit('\n');
         return;
     }
-    if (c == '\n')
+    if (c == '\n') {
         serial_putc('\r');
+        outb(DEBUGCON_PORT, '\r'); /* the same bytes on both */
+    }
     serial_putc(c);
     outb(DEBUGCON_PORT, (uint8_t)c);
     at_column0 = c == '\n';

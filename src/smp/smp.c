@@ -300,10 +300,11 @@ void smp_init(void)
     bringup_us = time_since_boot_us() - t0;
 
     for (unsigned c = 1; c < n; c++) {
-        if (is_online(c))
-            continue;
+        uint32_t starting = CPU_STARTING;
+        if (__atomic_compare_exchange_n(&per_cpu(c, state), &starting, CPU_FAILED, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE) == false)
+            continue; /* online */
         bool alive = READ_ONCE(boot_table[c - 1].alive);
-        __atomic_store_n(&per_cpu(c, state), CPU_FAILED, __ATOMIC_RELEASE);
         if (alive)
             kprintf("smp: cpu %u (apic %u) started but did not finish cpu_init in time", c, per_cpu(c, apic_id));
         else
@@ -333,8 +334,14 @@ __no_stack_protector __noreturn void ap_main(struct percpu *pc)
         halt_forever();
     }
     cpu_init(pc);
+    /* STARTING -> ONLINE only: the BSP may have given up on this CPU meanwhile. */
+    uint32_t starting = CPU_STARTING;
+    if (!__atomic_compare_exchange_n(&pc->state, &starting, CPU_ONLINE, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        kprintf("smp: cpu %u (apic %u) finished cpu_init after its timeout; parked", pc->cpu, pc->apic_id);
+        halt_forever();
+    }
     __atomic_fetch_add(&online, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&pc->state, CPU_ONLINE, __ATOMIC_RELEASE);
     ipi_fixed(bsp_percpu.apic_id, VEC_IPI_WAKE);
     cpu_idle();
 }

@@ -56,6 +56,8 @@ protected_mode:
     or eax, [ebx + TP_EFER]
     wrmsr
     mov eax, cr0
+    ; INIT leaves CD and NW set (SDM vol. 3A table 9-1): clear them, or this CPU runs uncached
+    and eax, ~(CR0_CD | CR0_NW)
     or eax, CR0_PG | CR0_WP
     mov cr0, eax
     lea eax, [ebx + OFF(long_mode)]
