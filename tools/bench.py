@@ -72,11 +72,11 @@ WARNING_RE = re.compile(r"^bench: .*warning")
 CSV_COLUMNS = {
     "bringup": ["accel", "machine", "mode", "smp", "online", "boots", "median_us", "per_ap_us",
                 "min_us", "max_us", "samples_us"],
-    "ipi_latency": ["accel", "apic_mode", "smp", "cpu", "apic", "rounds", "median_cycles", "p99_cycles",
+    "ipi_latency": ["accel", "apic_mode", "smp", "bringup", "cpu", "apic", "rounds", "median_cycles", "p99_cycles",
                     "median_ns", "p99_ns"],
-    "nmi_fanout": ["accel", "apic_mode", "smp", "cpus", "rounds", "median_cycles", "p99_cycles",
+    "nmi_fanout": ["accel", "apic_mode", "smp", "bringup", "cpus", "rounds", "median_cycles", "p99_cycles",
                    "median_ns", "p99_ns"],
-    "irq_entry": ["accel", "apic_mode", "smp", "rounds", "cycles_per_irq", "send_only_cycles", "ns_per_irq",
+    "irq_entry": ["accel", "apic_mode", "smp", "bringup", "rounds", "cycles_per_irq", "send_only_cycles", "ns_per_irq",
                   "net_cycles", "net_ns"],
 }
 
@@ -184,7 +184,7 @@ def run_kernel(r: Runner, accel: str, n: int, mode: str, data: dict[str, list[di
     figures, modes = parse_bench(b)
     for name in KERNEL_BENCHES:
         for fig in figures.get(name, []):
-            data[name].append({"accel": accel, "apic_mode": modes.get(name, ""), "smp": n, **fig})
+            data[name].append({"accel": accel, "apic_mode": modes.get(name, ""), "smp": n, "bringup": mode, **fig})
     for w in (t for t in b.texts() if WARNING_RE.match(t)):
         log(f"{b.what}: kernel: {w}")
     missing = [name for name in KERNEL_BENCHES if name not in figures]
@@ -239,24 +239,24 @@ def summary_tables(data: dict[str, list[dict]], markdown: bool = False) -> list[
     if data["ipi_latency"]:
         groups: dict[tuple, list[dict]] = {}
         for r in data["ipi_latency"]:
-            groups.setdefault((r["accel"], r["apic_mode"], int(r["smp"])), []).append(r)
+            groups.setdefault((r["accel"], r["apic_mode"], int(r["smp"]), r["bringup"]), []).append(r)
         rows = []
-        for (accel, mode, n), rs in sorted(groups.items()):
+        for (accel, mode, n, bringup), rs in sorted(groups.items()):
             med = [int(r["median_ns"]) for r in rs]
             p99 = [int(r["p99_ns"]) for r in rs]
-            rows.append({"accel": accel, "apic_mode": mode, "smp": n, "targets": len(rs),
+            rows.append({"accel": accel, "apic_mode": mode, "smp": n, "bringup": bringup, "targets": len(rs),
                          "median_ns (min/med/max over targets)": f"{min(med)} / {int(statistics.median(med))} / {max(med)}",
                          "p99_ns (min/med/max)": f"{min(p99)} / {int(statistics.median(p99))} / {max(p99)}"})
         out.append(("IPI round trip cpu0 -> cpuK -> cpu0 (per-target figures in ipi_latency.csv)",
                     table(list(rows[0].keys()), rows, markdown)))
     if data["nmi_fanout"]:
-        cols = ["accel", "apic_mode", "cpus", "rounds", "median_cycles", "p99_cycles", "median_ns", "p99_ns"]
-        rows = sorted(data["nmi_fanout"], key=lambda r: (r["accel"], int(r["cpus"])))
+        cols = ["accel", "apic_mode", "cpus", "bringup", "rounds", "median_cycles", "p99_cycles", "median_ns", "p99_ns"]
+        rows = sorted(data["nmi_fanout"], key=lambda r: (r["accel"], int(r["cpus"]), r["bringup"]))
         out.append(("NMI fan-out: all-but-self NMI until every CPU took it", table(cols, rows, markdown)))
     if data["irq_entry"]:
-        cols = ["accel", "apic_mode", "smp", "rounds", "cycles_per_irq", "send_only_cycles", "net_cycles",
+        cols = ["accel", "apic_mode", "smp", "bringup", "rounds", "cycles_per_irq", "send_only_cycles", "net_cycles",
                 "ns_per_irq", "net_ns"]
-        rows = sorted(data["irq_entry"], key=lambda r: (r["accel"], int(r["smp"])))
+        rows = sorted(data["irq_entry"], key=lambda r: (r["accel"], int(r["smp"]), r["bringup"]))
         out.append(("interrupt entry/exit: self-IPI loop (net = per irq - send only)", table(cols, rows, markdown)))
     return out
 
@@ -271,6 +271,9 @@ def plot_all(data: dict[str, list[dict]], out: str) -> list[str]:
         log(f"bench: no plots: matplotlib is missing ({e}); `make deps-bench` installs python3-matplotlib")
         return []
     written = []
+    # The kernel benchmarks' plots use the boots in the default mode; a KVM count booted in
+    # both modes would otherwise show twice (the CSVs and tables have both).
+    kernel = {name: [r for r in data[name] if r["bringup"] == "parallel"] for name in KERNEL_BENCHES}
 
     def log2_axis(ax, values):
         ax.set_xscale("log", base=2)
@@ -293,12 +296,15 @@ def plot_all(data: dict[str, list[dict]], out: str) -> list[str]:
         for key in sorted({(r["accel"], r["mode"]) for r in rows}):
             rs = sorted((r for r in rows if (r["accel"], r["mode"]) == key), key=lambda r: int(r["smp"]))
             label = f"{key[0].upper()} {key[1]}"
-            ax1.plot([int(r["online"]) for r in rs], [float(r["median_us"]) / 1000 for r in rs],
-                     styles.get(key, "x-"), label=label)
+            med = [float(r["median_us"]) / 1000 for r in rs]
+            lo = [m - float(r["min_us"]) / 1000 for m, r in zip(med, rs)]
+            hi = [float(r["max_us"]) / 1000 - m for m, r in zip(med, rs)]
+            ax1.errorbar([int(r["online"]) for r in rs], med, yerr=[lo, hi], fmt=styles.get(key, "x-"),
+                         capsize=3, label=label)
             rs = [r for r in rs if r["per_ap_us"] != ""]
             ax2.plot([int(r["online"]) for r in rs], [float(r["per_ap_us"]) for r in rs],
                      styles.get(key, "x-"), label=label)
-        for ax, ylabel, title in ((ax1, "bring-up time (ms)", "time to bring every AP online"),
+        for ax, ylabel, title in ((ax1, "bring-up time (ms)", "time to bring every AP online (median, min-max)"),
                                   (ax2, "per AP (us)", "bring-up time / (N - 1)")):
             ax.set_yscale("log")
             log2_axis(ax, [int(r["online"]) for r in rows])
@@ -312,14 +318,14 @@ def plot_all(data: dict[str, list[dict]], out: str) -> list[str]:
     # One panel per (accel, smp) for LATENCY_PLOT_SMP; an accelerator with none of those gets
     # its largest -smp (the quick matrix, the KVM boots).
     panels = []
-    for accel in sorted({r["accel"] for r in data["ipi_latency"]}):
-        counts = sorted({int(r["smp"]) for r in data["ipi_latency"] if r["accel"] == accel})
+    for accel in sorted({r["accel"] for r in kernel["ipi_latency"]}):
+        counts = sorted({int(r["smp"]) for r in kernel["ipi_latency"] if r["accel"] == accel})
         chosen = [n for n in counts if n in LATENCY_PLOT_SMP] or counts[-1:]
         panels += [(accel, n) for n in chosen]
     if panels:
         fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
         for ax, (accel, n) in zip(axes[0], panels):
-            rs = sorted((r for r in data["ipi_latency"] if (r["accel"], int(r["smp"])) == (accel, n)),
+            rs = sorted((r for r in kernel["ipi_latency"] if (r["accel"], int(r["smp"])) == (accel, n)),
                         key=lambda r: int(r["cpu"]))
             cpus = [int(r["cpu"]) for r in rs]
             ax.plot(cpus, [int(r["median_ns"]) / 1000 for r in rs], "o-", label="median")
@@ -333,15 +339,15 @@ def plot_all(data: dict[str, list[dict]], out: str) -> list[str]:
             ax.legend()
         save(fig, "ipi_latency.png")
 
-    if data["nmi_fanout"]:
+    if kernel["nmi_fanout"]:
         fig, ax = plt.subplots(figsize=(6, 4))
-        for accel in sorted({r["accel"] for r in data["nmi_fanout"]}):
-            rs = sorted((r for r in data["nmi_fanout"] if r["accel"] == accel), key=lambda r: int(r["cpus"]))
+        for accel in sorted({r["accel"] for r in kernel["nmi_fanout"]}):
+            rs = sorted((r for r in kernel["nmi_fanout"] if r["accel"] == accel), key=lambda r: int(r["cpus"]))
             ax.plot([int(r["cpus"]) for r in rs], [int(r["median_ns"]) / 1000 for r in rs], "o-",
                     label=f"{accel.upper()} median")
             ax.plot([int(r["cpus"]) for r in rs], [int(r["p99_ns"]) / 1000 for r in rs], "v:",
                     label=f"{accel.upper()} p99")
-        log2_axis(ax, [int(r["cpus"]) for r in data["nmi_fanout"]])
+        log2_axis(ax, [int(r["cpus"]) for r in kernel["nmi_fanout"]])
         ax.set_yscale("log")
         ax.set_xlabel("CPUs online")
         ax.set_ylabel("until every CPU took the NMI (us)")
@@ -350,15 +356,15 @@ def plot_all(data: dict[str, list[dict]], out: str) -> list[str]:
         ax.legend()
         save(fig, "nmi_fanout.png")
 
-    if data["irq_entry"]:
+    if kernel["irq_entry"]:
         fig, ax = plt.subplots(figsize=(6, 4))
-        for accel in sorted({r["accel"] for r in data["irq_entry"]}):
-            rs = sorted((r for r in data["irq_entry"] if r["accel"] == accel), key=lambda r: int(r["smp"]))
+        for accel in sorted({r["accel"] for r in kernel["irq_entry"]}):
+            rs = sorted((r for r in kernel["irq_entry"] if r["accel"] == accel), key=lambda r: int(r["smp"]))
             ax.plot([int(r["smp"]) for r in rs], [int(r["ns_per_irq"]) for r in rs], "o-",
                     label=f"{accel.upper()} send + interrupt")
             ax.plot([int(r["smp"]) for r in rs], [int(r["net_ns"]) for r in rs], "s--",
                     label=f"{accel.upper()} interrupt alone (net)")
-        log2_axis(ax, [int(r["smp"]) for r in data["irq_entry"]])
+        log2_axis(ax, [int(r["smp"]) for r in kernel["irq_entry"]])
         ax.set_yscale("log")
         ax.set_xlabel("-smp of the boot (the loop runs on cpu0 alone)")
         ax.set_ylabel("ns per self-IPI")
