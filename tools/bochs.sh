@@ -12,9 +12,10 @@
 #                  to GRUB's `panic=exit` (LOGDIR/cadre-cmdline.iso, xorriso, about 0.1 s).
 #   BOCHS=bochs-bin
 #   BOCHS_RC=FILE  debugger commands to run first, one a line, instead of the plain `c`
-#                  (e.g. `lb 0x8000`, `c`, `r`, `sreg`; docs/debugging.md).  Headless, the
+#                  (e.g. `lb 0x8001`, `c`, `r`, `sreg`; docs/debugging.md).  Headless, the
 #                  debugger's output goes to e9.log, and Bochs ends when the file does unless it
-#                  ends with `c` (the debugger then reads EOF from /dev/null and quits).
+#                  ends with `c` (at the prompt it reads EOF from /dev/null: "fgets() returned
+#                  ERROR", and Bochs quits with status 1).
 #   LOGDIR         interactive only (headless takes it as an argument): where com1.log,
 #                  bochs.log etc. go; default: bochs/ beside the ISO.
 # Interactive only:
