@@ -23,16 +23,16 @@ struct gdt_ptr {
     uint64_t base;
 } __packed;
 
-void gdt_load(struct percpu *pc)
+static void load(uint64_t *gdt, struct tss *tss)
 {
-    pc->gdt[0] = 0;
-    pc->gdt[SEL_KCODE / 8] = KCODE;
-    pc->gdt[SEL_KDATA / 8] = KDATA;
-    pc->gdt[SEL_UDATA / 8] = UDATA;
-    pc->gdt[SEL_UCODE / 8] = UCODE;
-    tss_descriptor(&pc->gdt[SEL_TSS / 8], &pc->tss);
+    gdt[0] = 0;
+    gdt[SEL_KCODE / 8] = KCODE;
+    gdt[SEL_KDATA / 8] = KDATA;
+    gdt[SEL_UDATA / 8] = UDATA;
+    gdt[SEL_UCODE / 8] = UCODE;
+    tss_descriptor(&gdt[SEL_TSS / 8], tss);
 
-    struct gdt_ptr p = { sizeof(pc->gdt) - 1, (uintptr_t)pc->gdt };
+    struct gdt_ptr p = { GDT_ENTRIES * 8 - 1, (uintptr_t)gdt };
     /* Reloading GS's selector would clear the GS base on some CPUs; GS and FS keep the null
      * selector the boot path left, and their bases come from MSRs. */
     __asm__ volatile("lgdt %0\n\t"
@@ -48,4 +48,21 @@ void gdt_load(struct percpu *pc)
                      :
                      : "m"(p), "r"((uint64_t)SEL_KDATA), "i"(SEL_KCODE), "r"((uint16_t)SEL_TSS)
                      : "rax", "memory");
+}
+
+void gdt_load(struct percpu *pc) { load(pc->gdt, &pc->tss); }
+
+/* The BSP's GDT and TSS until cpu_init: only so that the early IDT's #DF gate can switch to a
+ * stack of its own (IST1).  Without it, a fault on a bad stack in early boot (before the
+ * per-CPU TSS exists) double-faults on the same bad stack and the CPU resets silently. */
+#define EARLY_DF_STACK_SIZE 4096
+static uint64_t early_gdt[GDT_ENTRIES] __aligned(16);
+static struct tss early_tss __aligned(16);
+static uint8_t early_df_stack[EARLY_DF_STACK_SIZE] __aligned(16);
+
+__attribute__((no_stack_protector)) void gdt_early_load(void)
+{
+    early_tss.ist[IST_DF - 1] = (uintptr_t)early_df_stack + EARLY_DF_STACK_SIZE;
+    early_tss.iopb_offset = sizeof(struct tss);
+    load(early_gdt, &early_tss);
 }

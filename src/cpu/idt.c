@@ -1,11 +1,13 @@
 #include "cpu/idt.h"
 
+#include "cpu/gdt.h"
 #include "cpu/percpu.h"
 #include "cpu/x86.defs.h"
 #include "kernel/console.h"
 #include "mm/paging.h"
 
-static struct idt_gate early_idt[NUM_EXCEPTIONS] __aligned(16);
+static struct idt_gate early_idt[NUM_EXCEPTIONS] __aligned(16);    /* the BSP's: #DF on IST1 */
+static struct idt_gate early_idt_ap[NUM_EXCEPTIONS] __aligned(16); /* an AP's: no TSS yet */
 /* Exactly one page, so that it can be mapped read-only once built. */
 static struct idt_gate idt[NUM_VECTORS] __aligned(PAGE_SIZE);
 _Static_assert(sizeof(idt) == PAGE_SIZE, "the IDT fills one page");
@@ -59,16 +61,20 @@ static void lidt(void *base, size_t size)
     __asm__ volatile("lidt %0" : : "m"(p) : "memory");
 }
 
-/* Runs before kmain, so it must be too simple to fault: no stack protector, no calls out. */
+/* Runs before kmain, so it must be too simple to fault: no stack protector, no calls out but
+ * the early GDT's. */
 __attribute__((no_stack_protector)) void idt_early_init(void)
 {
-    for (unsigned v = 0; v < NUM_EXCEPTIONS; v++)
-        early_idt[v] = idt_gate_make(isr_stub_table[v], 0, GATE_INTERRUPT, 0);
+    gdt_early_load();
+    for (unsigned v = 0; v < NUM_EXCEPTIONS; v++) {
+        early_idt[v] = idt_gate_make(isr_stub_table[v], v == VEC_DF ? IST_DF : 0, GATE_INTERRUPT, 0);
+        early_idt_ap[v] = idt_gate_make(isr_stub_table[v], 0, GATE_INTERRUPT, 0);
+    }
     lidt(early_idt, sizeof early_idt);
 }
 
-/* An AP's first IDT, before it has a TSS (src/smp/ap_entry.asm). */
-__attribute__((no_stack_protector)) void idt_early_load(void) { lidt(early_idt, sizeof early_idt); }
+/* An AP's first IDT, before it has a TSS (src/smp/ap_entry.asm): no IST, which needs one. */
+__attribute__((no_stack_protector)) void idt_early_load(void) { lidt(early_idt_ap, sizeof early_idt_ap); }
 
 /* IST gates name a stack in the TSS of whichever CPU takes the interrupt, so they may only go in
  * once this CPU has a TSS: before that they would switch to stack 0.  trap_init builds every

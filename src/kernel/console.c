@@ -112,7 +112,9 @@ static void append(int me, const char *s, size_t n)
 }
 
 /* Prints everything appended so far if no other CPU is printing.  The check after letting go
- * catches text appended by a CPU that found us printing just as we finished. */
+ * catches text appended by a CPU that found us printing just as we finished.  Interrupts are
+ * off only while a chunk is taken out of the buffer: the printer may write for seconds (255
+ * CPUs' lines through emulated port I/O), and its own interrupts and IPIs must not wait. */
 static void flush(int me)
 {
     char chunk[256];
@@ -120,14 +122,18 @@ static void flush(int me)
         if (!cas(&printer, NO_CPU, me))
             return;
         for (;;) {
-            if (!buf_lock(me))
+            bool irqs = irq_save();
+            if (!buf_lock(me)) {
+                irq_restore(irqs);
                 break;
+            }
             uint64_t lost = dropped;
             dropped = 0;
             size_t n = 0;
             while (tail != head && n < sizeof chunk)
                 chunk[n++] = logbuf[tail++ % LOG_SIZE];
             buf_unlock();
+            irq_restore(irqs);
             if (lost) {
                 char note[64];
                 int k = snprintf(note, sizeof note, "(console: %llu bytes lost, buffer full)\n", (unsigned long long)lost);
@@ -171,18 +177,16 @@ static void block_exit(int me)
         return;
     bool irqs = block_irqs;
     __atomic_store_n(&block_owner, NO_CPU, __ATOMIC_RELEASE);
+    irq_restore(irqs);
     if (!in_handler())
         flush(me);
-    irq_restore(irqs);
 }
 
 void console_flush_pending(void)
 {
-    if (READ_ONCE(head) == READ_ONCE(tail) || READ_ONCE(printer) != NO_CPU)
+    if (READ_ONCE(head) == READ_ONCE(tail) || READ_ONCE(printer) != NO_CPU || in_handler())
         return;
-    bool irqs = irq_save();
     flush((int)cpu_id());
-    irq_restore(irqs);
 }
 
 void console_lock(void) { block_enter((int)cpu_id(), false); }
@@ -262,9 +266,10 @@ int vkprintf(const char *fmt, va_list ap)
             backoff_wait(&backoff);
     }
     append(me, out, o);
-    if (READ_ONCE(block_owner) != me && !in_handler())
-        flush(me);
+    bool print = READ_ONCE(block_owner) != me && !in_handler();
     irq_restore(irqs);
+    if (print)
+        flush(me);
     return n;
 }
 
@@ -273,9 +278,10 @@ void console_write_raw(const char *s, size_t n)
     int me = (int)cpu_id();
     bool irqs = irq_save();
     append(me, s, n);
-    if (READ_ONCE(block_owner) != me && !in_handler())
-        flush(me);
+    bool print = READ_ONCE(block_owner) != me && !in_handler();
     irq_restore(irqs);
+    if (print)
+        flush(me);
 }
 
 int kprintf(const char *fmt, ...)

@@ -63,8 +63,10 @@ static __noreturn void panic_end(void)
             panic_exit ? "leaving QEMU through isa-debug-exit" : "halting (panic=halt)");
     console_unlock();
     console_flush();
-    if (panic_exit)
+    if (panic_exit) {
         qemu_exit(QEMU_EXIT_PANIC);
+        acpi_power_off(); /* no isa-debug-exit (bochs, hardware): off is the nearest to exit */
+    }
     halt_forever();
 }
 

@@ -1,7 +1,8 @@
 /* Fatal errors.  A report starts with "PANIC: cpuN: <reason>" (docs/serial-log.md), shows the
  * registers and a symbolised backtrace, and ends the kernel: by default QEMU is told to exit
  * through isa-debug-exit with status QEMU_EXIT_PANIC (a no-op where that device is absent),
- * and the CPU halts; `panic=halt` only halts, for looking at the machine in gdb. */
+ * and, where that device is absent (bochs, hardware), ACPI S5 turns the machine off; `panic=halt`
+ * only halts, for looking at the machine in gdb. */
 #ifndef CADRE_PANIC_H
 #define CADRE_PANIC_H
 

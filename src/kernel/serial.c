@@ -1,6 +1,7 @@
 #include "kernel/serial.h"
 
 #include "cpu/cpu.h"
+#include "kernel/time.h"
 #include "apic/ipi.h"
 #include "apic/lapic.h"
 #include "irq/route.h"
@@ -33,9 +34,13 @@
 #define UART_SCR 7 /* scratch */
 
 #define UART_CLOCK_DIVISOR_115200 1 /* 1.8432 MHz / 16 / 115200 */
-/* Long enough for one byte at 115200 baud (87 us) many times over, short enough that a port
- * with nothing behind it does not stall the boot. */
-#define UART_WAIT_LOOPS 200000
+/* How long to wait for room in the transmitter.  One byte takes 87 us at 115200 baud, but
+ * QEMU holds THRE clear while the host end of the port does not read (its flow control), and a
+ * busy host may not read for a long time: writing anyway would drop the byte.  A UART that
+ * stays full this long is taken as stuck, and bytes are then written without waiting until it
+ * drains again, so a dead port costs one wait, not one per byte. */
+#define UART_STALL_US 2000000
+#define UART_DRAIN_LOOPS 200000
 
 static bool present;
 
@@ -59,12 +64,24 @@ void serial_init(void)
 
 bool serial_present(void) { return present; }
 
+static bool stuck;
+
 void serial_putc(char c)
 {
     if (!present)
         return;
-    for (int i = 0; i < UART_WAIT_LOOPS && !(inb(COM1_BASE + UART_LSR) & LSR_THRE); i++)
-        cpu_relax();
+    if (!(inb(COM1_BASE + UART_LSR) & LSR_THRE) && !stuck) {
+        uint64_t deadline = time_deadline_us(UART_STALL_US);
+        while (!(inb(COM1_BASE + UART_LSR) & LSR_THRE)) {
+            if (time_after(deadline)) {
+                stuck = true;
+                break;
+            }
+            cpu_relax();
+        }
+    } else if (stuck && (inb(COM1_BASE + UART_LSR) & LSR_THRE)) {
+        stuck = false;
+    }
     outb(COM1_BASE + UART_THR, (uint8_t)c);
 }
 
@@ -72,7 +89,7 @@ void serial_drain(void)
 {
     if (!present)
         return;
-    for (int i = 0; i < UART_WAIT_LOOPS && !(inb(COM1_BASE + UART_LSR) & LSR_TEMT); i++)
+    for (int i = 0; i < UART_DRAIN_LOOPS && !(inb(COM1_BASE + UART_LSR) & LSR_TEMT); i++)
         cpu_relax();
 }
 

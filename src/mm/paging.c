@@ -1,5 +1,6 @@
 #include "mm/paging.h"
 
+#include "boot/bootinfo.h"
 #include "cpu/cpu.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
@@ -116,6 +117,21 @@ void paging_set_flags(uintptr_t va, size_t len, uint64_t flags)
     }
 }
 
+/* Whether any memory-map entry of RAM or firmware memory (available, ACPI, NVS) overlaps
+ * [pa, pa + len); the first MiB always counts (BIOS areas, the trampoline). */
+static bool holds_memory(uint64_t pa, uint64_t len)
+{
+    if (pa < 0x100000)
+        return true;
+    for (unsigned i = 0; i < boot_info.mmap_count; i++) {
+        const struct mb2_mmap_entry *e = &boot_info.mmap[i];
+        bool ram = e->type == MB2_MEM_AVAILABLE || e->type == MB2_MEM_ACPI_RECLAIMABLE || e->type == MB2_MEM_NVS;
+        if (ram && e->base < pa + len && e->base + e->length > pa)
+            return true;
+    }
+    return false;
+}
+
 /* The rights of one page of the kernel image. */
 static uint64_t image_flags(uintptr_t va)
 {
@@ -147,13 +163,16 @@ void paging_init(void)
     }
 
     /* The direct map, 2 MiB pages: all RAM, and at least the first 4 GiB, where firmware
-     * tables live.  Devices are not reached through it (ioremap maps them uncached). */
+     * tables live.  Devices are reached through ioremap (uncached); a 2 MiB page with no RAM in
+     * it (the local APIC, I/O APIC, HPET windows...) is mapped uncached here too, so that no
+     * page has two memory types (SDM vol. 3A §11.12.4 advises against aliases that differ). */
     uint64_t end = MAX(ALIGN_UP(pmm_max_phys(), GIB), 4 * GIB);
     for (uint64_t pa = 0; pa < end; pa += LARGE_PAGE_SIZE) {
         uint64_t *pde = walk(pml4, DIRECT_MAP_BASE + pa, true, 1, false);
         if (!pde)
             panic("paging: out of memory building the direct map");
-        *pde = pa | PTE_P | PTE_W | PTE_PS | PTE_NX | PTE_G;
+        uint64_t cache = holds_memory(pa, LARGE_PAGE_SIZE) ? 0 : PTE_PCD | PTE_PWT;
+        *pde = pa | PTE_P | PTE_W | PTE_PS | PTE_NX | PTE_G | cache;
     }
 
     kernel_pml4 = pml4;
