@@ -6,6 +6,7 @@
 ; definition of which vectors those are; C reads it as isr_error_code_mask.
 
 %include "cpu/x86.inc"
+%include "src/cpu/regs.inc"
 %include "cpu/percpu.inc"
 
 REGS_VECTOR equ 15 * 8          ; offset of `vector` in struct regs (checked in regs.h)
@@ -46,21 +47,7 @@ section .text
 ; the call; it is callee-saved, so the C code gives it back.
 isr_common:
     cld
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_REGS
     ; GS: from ring 3 the user's GS base is live and the kernel's waits in KERNEL_GS_BASE
     ; (docs/ring3.md).  Ordinary vectors can trust the saved CS.  #DB, #DF and #MC can arrive
     ; in ring 0 between a swapgs and the sysret/iret after it, where CS says kernel but GS is
@@ -110,21 +97,7 @@ isr_common:
     jz .restore
     swapgs
 .restore:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_REGS
     add rsp, 16                 ; vector and error code
     iretq
 
@@ -211,21 +184,7 @@ nmi_entry:
     mov [rsp + 8], rax
     pop rax
     push VEC_NMI
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_REGS
     cld
     mov rbx, rsp
 .again:
@@ -248,21 +207,7 @@ nmi_entry:
     je .nmi_restore
     swapgs
 .nmi_restore:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_REGS
     add rsp, 16
     iretq
 .latch:

@@ -12,6 +12,7 @@
 ; syscall stack, build a struct regs, call syscall_dispatch, and `sysretq`.
 
 %include "cpu/x86.inc"
+%include "src/cpu/regs.inc"
 %include "cpu/percpu.inc"
 
 CTX_RBX equ 0
@@ -81,39 +82,11 @@ syscall_entry:
     push rcx                    ; user RIP
     push 0
     push SYSCALL_VECTOR_MARK
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_REGS
     cld
     mov rdi, rsp
     call syscall_dispatch       ; it checks that RIP is canonical before we sysret to it
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_REGS
     add rsp, 16                 ; vector, error code
     pop rcx                     ; RIP
     add rsp, 8                  ; CS
