@@ -124,6 +124,20 @@ int nmi_send(unsigned cpu, enum nmi_request req)
 
 static bool online(unsigned c) { return __atomic_load_n(&per_cpu(c, state), __ATOMIC_ACQUIRE) == CPU_ONLINE; }
 
+int nmi_broadcast(enum nmi_request req)
+{
+    unsigned me = cpu_id();
+    for (unsigned c = 0; c < ncpus_possible; c++) {
+        if (c == me || !online(c))
+            continue;
+        if (req & NMI_REQ_COUNT)
+            __atomic_fetch_add(&per_cpu(c, nmi_count_requests), 1, __ATOMIC_RELEASE);
+        if (req & ~NMI_REQ_COUNT)
+            __atomic_fetch_or(&per_cpu(c, nmi_requests), req & ~NMI_REQ_COUNT, __ATOMIC_RELEASE);
+    }
+    return ipi_nmi_all_but_self();
+}
+
 unsigned nmi_backtrace_all(void)
 {
     unsigned me = cpu_id(), sent = 0;

@@ -18,6 +18,10 @@ enum nmi_request {
 void nmi_dispatch(struct regs *r);
 /* Sets the request bits on `cpu` and sends it an NMI IPI. */
 int nmi_send(unsigned cpu, enum nmi_request req);
+/* Sets the request on every other online CPU, then sends one NMI to all but self (the ICR
+ * shorthand): the fastest way to reach every CPU.  The shorthand also reaches CPUs that never
+ * came online; their NMI, with no request, reports itself as external. */
+int nmi_broadcast(enum nmi_request req);
 /* The all-CPU backtrace (like Linux's sysrq-l): every other online CPU prints its registers and
  * backtrace from its NMI handler, then this one prints its own.  Returns how many answered. */
 unsigned nmi_backtrace_all(void);

@@ -26,6 +26,9 @@
 #define VEC_IPI_STORM 0xe1    /* class 14: the all-to-all IPI storm test's doorbell */
 #define VEC_IPI_TEST_SAME 0xe2 /* class 14: must wait for a running VEC_IPI_TEST handler */
 #define VEC_IPI_TEST 0xe8     /* class 14: a test IPI that class-15 IPIs may preempt */
+#define VEC_BENCH_PING 0xe9   /* class 14: benchmarks (src/kernel/kbench_ipi.c): CPU 0 -> target */
+#define VEC_BENCH_PONG 0xea   /*   target -> CPU 0 */
+#define VEC_BENCH_SELF 0xeb   /*   CPU 0 -> CPU 0 */
 #define VEC_IPI_TEST_HIGH 0xf1 /* class 15: preempts a VEC_IPI_TEST handler that enabled IF */
 #define VEC_IPI_CALL 0xf8     /* run a function on another CPU */
 #define VEC_IPI_WAKE 0xfa     /* "I am online": wakes the BSP from hlt during bring-up */

@@ -15,6 +15,7 @@
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
 #include "irq/irq.h"
+#include "irq/nmi.h"
 #include "irq/vectors.h"
 #include "kernel/bench.h"
 #include "kernel/console.h"
@@ -23,10 +24,7 @@
 
 /* Class 14 (src/irq/vectors.h) below the class-15 IPIs, so smp_call and the stop IPI still
  * preempt a benchmark handler.  0xe9-0xef are the benchmarks' share of the class; VEC_IPI_TEST
- * (0xe8) belongs to the tests. */
-#define VEC_BENCH_PING 0xe9 /* CPU 0 -> target */
-#define VEC_BENCH_PONG 0xea /* target -> CPU 0 */
-#define VEC_BENCH_SELF 0xeb /* CPU 0 -> CPU 0 */
+ * (0xe8) belongs to the tests; the vectors are defined there. */
 _Static_assert(VEC_BENCH_PING > VEC_IPI_TEST && VEC_CLASS(VEC_BENCH_PING) == VEC_CLASS(VEC_IPI_TEST) &&
                    VEC_CLASS(VEC_BENCH_SELF) == VEC_CLASS(VEC_IPI_TEST),
                "benchmark vectors sit in class 14, above the test IPI");
@@ -223,7 +221,7 @@ static uint64_t nmi_round(uint64_t *seen, unsigned *missing)
         seen[c] = cpu_online(c) ? READ_ONCE(per_cpu(c, nmi_count)) : UINT64_MAX;
     uint64_t deadline = time_deadline_us(NMI_TIMEOUT_US);
     uint64_t t0 = tsc_now();
-    ipi_nmi_all_but_self();
+    nmi_broadcast(NMI_REQ_COUNT);
     /* Waiting on each CPU in turn ends when the last one has answered. */
     for (unsigned c = 1; c < n; c++) {
         if (seen[c] == UINT64_MAX)
