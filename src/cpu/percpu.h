@@ -96,6 +96,13 @@ extern unsigned ncpus_possible; /* areas made so far (BSP + APs to be woken) */
 #define per_cpu(n, field) (percpu_areas[n]->field)
 
 static inline struct percpu *this_cpu(void) { return this_cpu_read(self); }
+
+/* Whether CPU n finished cpu_init and has not been given up on. */
+static inline bool cpu_online(unsigned n)
+{
+    return n < ncpus_possible && percpu_areas[n] &&
+           __atomic_load_n(&percpu_areas[n]->state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
+}
 static inline unsigned cpu_id(void) { return this_cpu_read(cpu); }
 
 /* Sets this CPU's canary.  Call it only from a function that never returns and has no stack

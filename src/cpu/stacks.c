@@ -3,6 +3,7 @@
 #include "cpu/percpu.defs.h"
 #include "kernel/layout.defs.h"
 #include "lib/compiler.h"
+#include "lib/printf.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
 
@@ -39,4 +40,13 @@ bool stack_find_guard(uintptr_t addr, struct stack_info *out)
 {
     return addr < UINTPTR_MAX - PAGE_SIZE && stack_find(addr + PAGE_SIZE, out) && addr < out->lo &&
            addr + PAGE_SIZE >= out->lo;
+}
+
+void stack_describe(uintptr_t addr, char *buf, size_t size)
+{
+    struct stack_info st;
+    if (stack_find(addr, &st))
+        snprintf(buf, size, "the %s stack of cpu%d", st.name, st.cpu);
+    else
+        snprintf(buf, size, "no known stack (%016lx)", (unsigned long)addr);
 }

@@ -14,6 +14,8 @@ struct stack_info {
 bool stack_find(uintptr_t addr, struct stack_info *out);
 /* The stack whose guard page (the page below lo) holds addr: an overflow of that stack. */
 bool stack_find_guard(uintptr_t addr, struct stack_info *out);
+/* "the IRQ stack of cpu2", "no known stack (0000dead00000000)", for reports. */
+void stack_describe(uintptr_t addr, char *buf, size_t size);
 /* Adds a stack; called as stacks are made (boot, cpu_init). */
 void stack_register(uintptr_t lo, uintptr_t hi, const char *name, int cpu);
 

@@ -103,22 +103,13 @@ void exception_describe(const struct regs *r, char *buf, size_t size)
     }
 }
 
-static void describe_stack(uintptr_t sp, char *buf, size_t size)
-{
-    struct stack_info st;
-    if (stack_find(sp, &st))
-        snprintf(buf, size, "the %s stack of cpu%d", st.name, st.cpu);
-    else
-        snprintf(buf, size, "no known stack (%016lx)", (unsigned long)sp);
-}
-
 /* #BP from `int3`: report and go on after the int3 (RIP already points past it). */
 static void breakpoint(struct regs *r)
 {
     char sym[96], stack[96];
     this_cpu_write(last_bp_rsp, read_rsp());
     ksym_format(r->rip - 1, sym, sizeof sym);
-    describe_stack(read_rsp(), stack, sizeof stack);
+    stack_describe(read_rsp(), stack, sizeof stack);
     kprintf("trap: #BP breakpoint at %016lx <%s> on cpu%u, handled on %s; continuing",
             (unsigned long)(r->rip - 1), sym, cpu_id(), stack);
 }
@@ -138,7 +129,7 @@ static void debug_trap(struct regs *r)
     if (dr6 & DR6_BS)
         r->rflags &= ~(uint64_t)RFLAGS_TF;
     ksym_format(r->rip, sym, sizeof sym);
-    describe_stack(read_rsp(), stack, sizeof stack);
+    stack_describe(read_rsp(), stack, sizeof stack);
     kprintf("trap: #DB debug exception (dr6 %#lx%s) at %016lx <%s> on cpu%u, handled on %s; continuing",
             (unsigned long)dr6, dr6 & DR6_BS ? ", single step" : "", (unsigned long)r->rip, sym,
             cpu_id(), stack);

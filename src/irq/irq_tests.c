@@ -19,8 +19,6 @@
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 
-static bool online(unsigned c) { return c < ncpus_possible && per_cpu(c, state) == CPU_ONLINE; }
-
 static void wait_us_irqs_on(uint64_t us)
 {
     bool irqs = irq_save();
@@ -82,7 +80,7 @@ KTEST(irq_affinity_moves_lose_nothing)
     for (unsigned i = 0; i < total; i++) {
         if (i % 10 == 0) {
             unsigned to = (i / 10) % n;
-            if (online(to) && irq_set_affinity(1, to) == 0)
+            if (cpu_online(to) && irq_set_affinity(1, to) == 0)
                 moves++;
         }
         KEXPECT(ps2kbd_inject((uint8_t)i));
@@ -188,11 +186,11 @@ KTEST(nmi_ipi_reaches_every_cpu)
     for (unsigned c = 0; c < n; c++)
         before[c] = per_cpu(c, nmi_count);
     for (unsigned c = 0; c < n; c++)
-        if (online(c))
+        if (cpu_online(c))
             nmi_send(c, NMI_REQ_COUNT);
     uint64_t deadline = time_deadline_us(1000000);
     for (unsigned c = 0; c < n; c++) {
-        if (!online(c))
+        if (!cpu_online(c))
             continue;
         while (per_cpu(c, nmi_count) == before[c] && !time_after(deadline))
             cpu_relax();
@@ -234,7 +232,7 @@ static void nmi_storm_target(void *arg)
 KTEST(nmi_storm_loses_nothing)
 {
     unsigned target = 1;
-    if (!online(target)) {
+    if (!cpu_online(target)) {
         ktest_skip("needs a second CPU");
         return;
     }
@@ -291,7 +289,7 @@ static void storm_sender(void *arg)
     unsigned me = cpu_id(), n = ncpus_possible;
     while (!time_after(end)) {
         for (unsigned c = 0; c < n; c++) {
-            if (c == me || !online(c))
+            if (c == me || !cpu_online(c))
                 continue;
             __atomic_fetch_add(&storm_pending[c], 1, __ATOMIC_ACQ_REL);
             __atomic_fetch_add(&storm_sent[me], 1, __ATOMIC_RELAXED);
@@ -310,14 +308,14 @@ KTEST(irq_storm_all_to_all)
     static uint64_t end;
     end = time_deadline_us(300000);
     for (unsigned c = 0; c < n; c++)
-        if (c != cpu_id() && online(c))
+        if (c != cpu_id() && cpu_online(c))
             smp_run_in_idle(c, storm_sender, &end);
     bool irqs = irq_save();
     irq_enable();
     storm_sender(&end);
     uint64_t deadline = time_deadline_us(2000000);
     for (unsigned c = 0; c < n; c++)
-        while (online(c) && !smp_idle_work_done(c) && !time_after(deadline))
+        while (cpu_online(c) && !smp_idle_work_done(c) && !time_after(deadline))
             cpu_relax();
     uint64_t sent = 0, received = 0;
     deadline = time_deadline_us(1000000);

@@ -24,12 +24,8 @@ static volatile unsigned backtraces_done;
 static void print_regs_and_backtrace(const struct regs *r)
 {
     char sym[96], stack[96];
-    struct stack_info st;
     ksym_format(r->rip, sym, sizeof sym);
-    if (stack_find(r->rsp, &st))
-        snprintf(stack, sizeof stack, "the %s stack of cpu%d", st.name, st.cpu);
-    else
-        snprintf(stack, sizeof stack, "no known stack");
+    stack_describe(r->rsp, stack, sizeof stack);
     console_lock();
     kprintf("nmi: backtrace of cpu%u (apic %u), interrupted at %016lx <%s> on %s", cpu_id(),
             this_cpu_read(apic_id), (unsigned long)r->rip, sym, stack);
@@ -48,11 +44,7 @@ static void print_regs_and_backtrace(const struct regs *r)
 static void external(struct percpu *pc, const struct regs *r)
 {
     char stack[96];
-    struct stack_info st;
-    if (stack_find(read_rsp(), &st))
-        snprintf(stack, sizeof stack, "the %s stack of cpu%d", st.name, st.cpu);
-    else
-        snprintf(stack, sizeof stack, "no known stack");
+    stack_describe(read_rsp(), stack, sizeof stack);
     uint8_t reason = inb(NMI_REASON_PORT);
     kprintf("nmi: cpu%u took NMI %llu on %s: external (port 0x61 0x%02x: %s%s%s); interrupted ring %u, GS %s",
             cpu_id(), (unsigned long long)pc->nmi_count, stack, reason,
@@ -104,10 +96,10 @@ void nmi_dispatch(struct regs *r)
     if (req & NMI_REQ_TEST_NESTED)
         nested_test();
     if (req & NMI_REQ_REPORT) {
-        struct stack_info st;
-        bool known = stack_find(read_rsp(), &st);
-        kprintf("nmi: cpu%u took NMI %llu on the %s stack of cpu%d: sent on request", cpu_id(),
-                (unsigned long long)pc->nmi_count, known ? st.name : "unknown", known ? st.cpu : -1);
+        char stack[96];
+        stack_describe(read_rsp(), stack, sizeof stack);
+        kprintf("nmi: cpu%u took NMI %llu on %s: sent on request", cpu_id(), (unsigned long long)pc->nmi_count,
+                stack);
     }
     if (!req && !counted)
         external(pc, r);
@@ -122,13 +114,11 @@ int nmi_send(unsigned cpu, enum nmi_request req)
     return ipi_nmi(per_cpu(cpu, apic_id));
 }
 
-static bool online(unsigned c) { return __atomic_load_n(&per_cpu(c, state), __ATOMIC_ACQUIRE) == CPU_ONLINE; }
-
 int nmi_broadcast(enum nmi_request req)
 {
     unsigned me = cpu_id();
     for (unsigned c = 0; c < ncpus_possible; c++) {
-        if (c == me || !online(c))
+        if (c == me || !cpu_online(c))
             continue;
         if (req & NMI_REQ_COUNT)
             __atomic_fetch_add(&per_cpu(c, nmi_count_requests), 1, __ATOMIC_RELEASE);
@@ -143,7 +133,7 @@ unsigned nmi_backtrace_all(void)
     unsigned me = cpu_id(), sent = 0;
     backtraces_done = 0;
     for (unsigned c = 0; c < ncpus_possible; c++) {
-        if (c != me && online(c)) {
+        if (c != me && cpu_online(c)) {
             nmi_send(c, NMI_REQ_BACKTRACE);
             sent++;
         }
@@ -169,7 +159,7 @@ void nmi_stop_others(void)
 {
     unsigned me = cpu_id(), sent = 0, stopped = 0;
     for (unsigned c = 0; c < ncpus_possible; c++) {
-        if (c != me && online(c)) {
+        if (c != me && cpu_online(c)) {
             nmi_send(c, NMI_REQ_STOP);
             sent++;
         }
@@ -178,7 +168,7 @@ void nmi_stop_others(void)
     do {
         stopped = 0;
         for (unsigned c = 0; c < ncpus_possible; c++)
-            if (c != me && online(c) && READ_ONCE(per_cpu(c, nmi_stopped)))
+            if (c != me && cpu_online(c) && READ_ONCE(per_cpu(c, nmi_stopped)))
                 stopped++;
     } while (stopped < sent && !time_after(deadline));
     kprintf("panic: cpu%u stopped %u of %u other cpus with an NMI", me, stopped, sent);

@@ -58,8 +58,7 @@ KERNEL_PARAM("irq.affinity", param_affinity, "IRQ:CPU,...: route these ISA IRQs 
 static bool routable(unsigned cpu)
 {
     /* Without interrupt remapping an I/O APIC entry names an 8-bit APIC ID. */
-    return cpu < ncpus_possible && __atomic_load_n(&per_cpu(cpu, state), __ATOMIC_ACQUIRE) == CPU_ONLINE &&
-           per_cpu(cpu, apic_id) <= 0xfe;
+    return cpu_online(cpu) && per_cpu(cpu, apic_id) <= 0xfe;
 }
 
 static unsigned choose_cpu(unsigned irq)

@@ -108,12 +108,6 @@ static void context(const char *bench, const char *what)
             (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000), hypervisor());
 }
 
-static bool cpu_online(unsigned c)
-{
-    return c < ncpus_possible && percpu_areas[c] &&
-           __atomic_load_n(&per_cpu(c, state), __ATOMIC_ACQUIRE) == CPU_ONLINE;
-}
-
 static bool claim(unsigned vector, irq_handler_t fn, void *data, const char *bench)
 {
     if (irq_set_handler(vector, fn, data, bench))

@@ -42,7 +42,7 @@ static bool number(const char *s, unsigned long long max, unsigned long long *ou
 static bool cpu_arg(const char *s, unsigned *cpu)
 {
     unsigned long long v;
-    if (!number(s, MAX_CPUS - 1, &v) || v >= ncpus_possible || per_cpu(v, state) != CPU_ONLINE) {
+    if (!number(s, MAX_CPUS - 1, &v) || !cpu_online((unsigned)v)) {
         kprintf("console: '%s' is not an online cpu (0-%u)", s, smp_online_count() - 1);
         return false;
     }
@@ -127,7 +127,7 @@ static void cmd_nmi(int argc, char **argv)
     }
     if (!strcmp(argv[1], "all")) {
         for (unsigned c = 0; c < ncpus_possible; c++)
-            if (per_cpu(c, state) == CPU_ONLINE)
+            if (cpu_online(c))
                 nmi_send(c, NMI_REQ_REPORT);
         kprintf("console: NMI sent to %u cpus", smp_online_count());
         return;

@@ -191,15 +191,13 @@ static bool wait_alive(const struct smp_boot_entry *e, uint64_t us)
     return true;
 }
 
-static bool is_online(unsigned cpu) { return __atomic_load_n(&per_cpu(cpu, state), __ATOMIC_ACQUIRE) == CPU_ONLINE; }
-
 static void wait_online(unsigned first, unsigned last, uint64_t us)
 {
     uint64_t deadline = time_deadline_us(us);
     for (;;) {
         bool all = true;
         for (unsigned c = first; c <= last && all; c++)
-            all = is_online(c) || READ_ONCE(per_cpu(c, state)) == CPU_FAILED;
+            all = cpu_online(c) || READ_ONCE(per_cpu(c, state)) == CPU_FAILED;
         if (all || time_after(deadline))
             return;
         safe_halt();

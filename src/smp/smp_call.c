@@ -30,12 +30,6 @@ static void call_ipi(struct regs *r, void *data)
 
 void smp_call_init(void) { irq_set_handler(VEC_IPI_CALL, call_ipi, NULL, "smp call"); }
 
-static bool online(unsigned cpu)
-{
-    return cpu < ncpus_possible && percpu_areas[cpu] &&
-           __atomic_load_n(&per_cpu(cpu, state), __ATOMIC_ACQUIRE) == CPU_ONLINE;
-}
-
 static uint64_t post(unsigned cpu, smp_call_fn fn, void *arg)
 {
     struct call_slot *s = &slots[cpu];
@@ -73,7 +67,7 @@ int smp_call(unsigned cpu, smp_call_fn fn, void *arg, uint64_t timeout_us)
         fn(arg);
         return 0;
     }
-    if (!online(cpu)) {
+    if (!cpu_online(cpu)) {
         kprintf("smp: warning: call to cpu%u, which is not online", cpu);
         return -1;
     }
@@ -97,7 +91,7 @@ unsigned smp_call_all(smp_call_fn fn, void *arg, uint64_t timeout_us)
     bool irqs = irq_save();
     spin_lock_raw(&all_lock);
     for (unsigned c = 0; c < n; c++)
-        seqs[c] = c != me && online(c) ? post(c, fn, arg) : 0;
+        seqs[c] = c != me && cpu_online(c) ? post(c, fn, arg) : 0;
     irq_enable();
     fn(arg);
     uint64_t deadline = time_deadline_us(timeout_us);
@@ -120,7 +114,7 @@ unsigned smp_call_all(smp_call_fn fn, void *arg, uint64_t timeout_us)
 
 int smp_run_in_idle(unsigned cpu, smp_call_fn fn, void *arg)
 {
-    if (!online(cpu))
+    if (!cpu_online(cpu))
         return -1;
     struct percpu *pc = percpu_areas[cpu];
     if (READ_ONCE(pc->idle_work))

@@ -52,13 +52,13 @@ static unsigned on_every_cpu(void (*fn)(void *), uint64_t timeout_us)
     for (unsigned c = 0; c < n; c++)
         results[c] = (struct user_result){ .faulted = true, .exit_code = ~0ULL };
     for (unsigned c = 1; c < n; c++)
-        if (per_cpu(c, state) == CPU_ONLINE)
+        if (cpu_online(c))
             smp_run_in_idle(c, fn, NULL);
     fn(NULL);
     uint64_t deadline = time_deadline_us(timeout_us);
     unsigned late = 0;
     for (unsigned c = 1; c < n; c++) {
-        if (per_cpu(c, state) != CPU_ONLINE)
+        if (!cpu_online(c))
             continue;
         bool irqs = irq_save();
         irq_enable();
@@ -77,7 +77,7 @@ KTEST(user_hello_every_cpu)
     unsigned late = on_every_cpu(run_hello, 5000000);
     KEXPECTF(!late, "%u cpus did not finish", late);
     for (unsigned c = 0; c < ncpus_possible; c++) {
-        if (per_cpu(c, state) != CPU_ONLINE)
+        if (!cpu_online(c))
             continue;
         uint64_t want = (uint64_t)c << 16 | c;
         KEXPECTF(!results[c].faulted && results[c].exit_code == want, "cpu%u: exit 0x%llx, expected 0x%llx", c,
@@ -91,7 +91,7 @@ KTEST(user_spin_every_cpu)
     unsigned late = on_every_cpu(run_spin, 60000000);
     KEXPECTF(!late, "%u cpus did not finish", late);
     for (unsigned c = 0; c < ncpus_possible; c++)
-        if (per_cpu(c, state) == CPU_ONLINE)
+        if (cpu_online(c))
             KEXPECTF(!results[c].faulted && results[c].exit_code == 0, "cpu%u: faulted %d, exit 0x%llx", c,
                      results[c].faulted, (unsigned long long)results[c].exit_code);
 }
