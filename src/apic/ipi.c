@@ -38,11 +38,32 @@ static bool wait_idle(void)
     return true;
 }
 
+/* The "all" shorthands reach every CPU on the APIC bus, also those that were never started or
+ * failed bring-up: they sit in the firmware's wait-for-SIPI loop or in the trampoline with no
+ * IDT, and an NMI or fixed IPI there ends in a triple fault.  So, as Linux does, the shorthands
+ * are used only once SMP bring-up has found every CPU the firmware listed online; until then,
+ * and whenever one is not, senders go to each online CPU by its APIC ID. */
+static bool shorthands_ok;
+
+void ipi_allow_shorthands(bool ok) { __atomic_store_n(&shorthands_ok, ok, __ATOMIC_RELEASE); }
+bool ipi_shorthands_allowed(void) { return __atomic_load_n(&shorthands_ok, __ATOMIC_ACQUIRE); }
+
 int ipi_send(const struct ipi *p)
 {
+    if ((p->shorthand == IPI_TO_ALL || p->shorthand == IPI_TO_ALL_BUT_SELF) && !ipi_shorthands_allowed()) {
+        kprintf("ipi: warning: cpu%u: an IPI to all%s was refused: not every listed cpu is online",
+                cpu_id(), p->shorthand == IPI_TO_ALL ? "" : " but self");
+        return -1;
+    }
     uint32_t lo = icr_low(p);
     if (lapic_mode() == LAPIC_X2APIC) {
-        /* One 64-bit write sends it; there is no delivery status (SDM vol. 3A §11.12.9). */
+        /* One 64-bit write sends it; there is no delivery status (SDM vol. 3A §11.12.9).  A
+         * WRMSR to an x2APIC register is not serializing and is not ordered after earlier
+         * stores (SDM vol. 3A §11.12.3), so without a fence the IPI can reach its target before
+         * the data it announces (a call slot, an NMI request) is visible there.  MFENCE orders
+         * the stores, LFENCE keeps the WRMSR from starting before MFENCE is done (Linux's
+         * weak_wrmsr_fence). */
+        __asm__ volatile("mfence; lfence" ::: "memory");
         wrmsr(ICR_X2APIC_MSR, (uint64_t)p->dest << ICR_X2APIC_DEST_SHIFT | lo);
         return 0;
     }

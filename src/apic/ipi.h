@@ -45,6 +45,12 @@ int ipi_send(const struct ipi *ipi);
 int ipi_fixed(uint32_t apic_id, uint8_t vector);
 int ipi_self(uint8_t vector);
 int ipi_nmi(uint32_t apic_id);
+/* Refused (-1, with a line) unless ipi_allow_shorthands(true): see ipi.c. */
 int ipi_nmi_all_but_self(void);
+
+/* SMP bring-up says whether every CPU the firmware listed is online, so that the all and
+ * all-but-self shorthands reach online CPUs only. */
+void ipi_allow_shorthands(bool ok);
+bool ipi_shorthands_allowed(void);
 
 #endif

@@ -241,7 +241,10 @@ KBENCH(nmi_fanout)
         kprintf("bench: nmi_fanout: no other CPU online; not run");
         return;
     }
-    context("nmi_fanout", "NMI IPI to all-but-self, until every online cpu's nmi_count moved");
+    context("nmi_fanout", ipi_shorthands_allowed()
+                              ? "NMI IPI to all-but-self, until every online cpu's nmi_count moved"
+                              : "one NMI IPI to each online cpu (some listed cpu is not online), until every "
+                                "online cpu's nmi_count moved");
     unsigned n = 0;
     uint64_t stop = time_deadline_us(NMI_BUDGET_US);
     for (unsigned i = 0; i < NMI_WARMUP + NMI_ROUNDS && !time_after(stop); i++) {

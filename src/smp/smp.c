@@ -253,6 +253,21 @@ static const char *state_name(unsigned c)
     }
 }
 
+/* The all-but-self shorthand reaches every CPU on the APIC bus: allow it only when every CPU
+ * the MADT lists is online and no unlisted CPU answered (apic/ipi.c). */
+static void shorthands_decide(unsigned listed, unsigned strays)
+{
+    unsigned up = smp_online_count();
+    bool ok = up == listed && !strays;
+    ipi_allow_shorthands(ok);
+    if (ok)
+        kprintf("smp: IPI shorthands on: all %u listed cpus are online", listed);
+    else if (strays)
+        kprintf("smp: IPI shorthands off: %u cpu(s) not in the MADT answered the SIPI", strays);
+    else
+        kprintf("smp: IPI shorthands off: %u of %u listed cpus are online", up, listed);
+}
+
 void smp_init(void)
 {
     irq_set_handler(VEC_IPI_WAKE, wake_ipi, NULL, "wake");
@@ -284,6 +299,7 @@ void smp_init(void)
         kprintf("smp: warning: the BSP's apic %u is not in the MADT", bsp);
     if (n == 1) {
         kprintf("smp: 1 of %u cpus online (no APs to start)", MAX(enabled, 1u));
+        shorthands_decide(MAX(enabled, 1u), 0);
         return;
     }
     if (!trampoline_install())
@@ -314,6 +330,7 @@ void smp_init(void)
     kprintf("smp: %u of %u cpus online in %llu us (%s, %s delays)%s", smp_online_count(), enabled,
             (unsigned long long)bringup_us, parallel ? "parallel" : "serial",
             delays == DELAYS_SPEC ? "spec" : "fast", maxcpus < enabled ? " (smp.maxcpus)" : "");
+    shorthands_decide(enabled, params()->strays);
     console_lock();
     kprintf("smp:  cpu  apic  state");
     for (unsigned c = 0; c < n; c++)
