@@ -7,6 +7,7 @@
 #include "kernel/backtrace.h"
 #include "kernel/console.h"
 #include "kernel/ksyms.h"
+#include "kernel/panic.h"
 #include "kernel/time.h"
 #include "lib/printf.h"
 
@@ -101,12 +102,30 @@ void nmi_dispatch(struct regs *r)
         kprintf("nmi: cpu%u took NMI %llu on %s: sent on request", cpu_id(), (unsigned long long)pc->nmi_count,
                 stack);
     }
+    if (req & NMI_REQ_TEST_CONSOLE) {
+        console_lock();
+        kprintf("nmi: cpu%u took console test NMI %llu", cpu_id(), (unsigned long long)pc->nmi_count);
+        console_unlock();
+    }
+    if (req & NMI_REQ_TEST_PANIC)
+        panic_regs(r, "nmi: panic requested in NMI context (test)");
     if (!req && !counted)
         external(pc, r);
+    /* An NMI handler runs with IF=0 (an interrupt gate) and must leave that way: whatever it
+     * called may not have enabled interrupts (docs/console.md).  The tests read the count. */
+    if (irqs_enabled()) {
+        irq_disable();
+        if (!pc->nmi_if_on++)
+            kprintf("nmi: warning: cpu%u: interrupts were on at the end of its NMI handler", cpu_id());
+    }
 }
 
 int nmi_send(unsigned cpu, enum nmi_request req)
 {
+    if (!cpu_online(cpu)) {
+        kprintf("nmi: warning: cpu%u: NMI to cpu%u not sent: it is not online", cpu_id(), cpu);
+        return -1;
+    }
     if (req & NMI_REQ_COUNT)
         __atomic_fetch_add(&per_cpu(cpu, nmi_count_requests), 1, __ATOMIC_RELEASE);
     if (req & ~NMI_REQ_COUNT)
@@ -117,15 +136,21 @@ int nmi_send(unsigned cpu, enum nmi_request req)
 int nmi_broadcast(enum nmi_request req)
 {
     unsigned me = cpu_id();
+    bool shorthand = ipi_shorthands_allowed();
+    int rc = 0;
     for (unsigned c = 0; c < ncpus_possible; c++) {
         if (c == me || !cpu_online(c))
             continue;
+        if (!shorthand) {
+            rc |= nmi_send(c, req);
+            continue;
+        }
         if (req & NMI_REQ_COUNT)
             __atomic_fetch_add(&per_cpu(c, nmi_count_requests), 1, __ATOMIC_RELEASE);
         if (req & ~NMI_REQ_COUNT)
             __atomic_fetch_or(&per_cpu(c, nmi_requests), req & ~NMI_REQ_COUNT, __ATOMIC_RELEASE);
     }
-    return ipi_nmi_all_but_self();
+    return shorthand ? ipi_nmi_all_but_self() : rc;
 }
 
 unsigned nmi_backtrace_all(void)

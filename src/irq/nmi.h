@@ -13,14 +13,16 @@ enum nmi_request {
     NMI_REQ_COUNT = 0x4,     /* tests and benchmarks: count it, quietly */
     NMI_REQ_TEST_NESTED = 0x8, /* test: take a #BP inside the handler, then a second NMI */
     NMI_REQ_REPORT = 0x10,   /* say so in one line (the console's `nmi` command) */
+    NMI_REQ_TEST_CONSOLE = 0x20, /* test: take the console lock and print one line */
+    NMI_REQ_TEST_PANIC = 0x40,   /* test: panic from NMI context (test=fault:panic_storm_nmi) */
 };
 
 void nmi_dispatch(struct regs *r);
-/* Sets the request bits on `cpu` and sends it an NMI IPI. */
+/* Sets the request bits on `cpu` and sends it an NMI IPI; -1 (with a line) if it is not online. */
 int nmi_send(unsigned cpu, enum nmi_request req);
 /* Sets the request on every other online CPU, then sends one NMI to all but self (the ICR
- * shorthand): the fastest way to reach every CPU.  The shorthand also reaches CPUs that never
- * came online; their NMI, with no request, reports itself as external. */
+ * shorthand): the fastest way to reach every CPU.  Where some listed CPU is not online, the
+ * shorthand would reach it too (apic/ipi.c): then one NMI goes to each online CPU instead. */
 int nmi_broadcast(enum nmi_request req);
 /* The all-CPU backtrace (like Linux's sysrq-l): every other online CPU prints its registers and
  * backtrace from its NMI handler, then this one prints its own.  Returns how many answered. */

@@ -4,7 +4,7 @@
  * whole lines: text without a final newline gets one.  Messages go through a log buffer that
  * one CPU at a time prints (console.c says why), so lines from different CPUs never interleave
  * and no CPU waits for another's UART.  console_lock() keeps several calls together (a panic
- * report, a table); it is recursive on one CPU, so an exception or NMI that prints while its
+ * report, a table); it is recursive on one CPU, so an exception that prints while its
  * CPU holds it still gets its lines out. */
 #ifndef CADRE_CONSOLE_H
 #define CADRE_CONSOLE_H
@@ -23,15 +23,23 @@ int vkprintf(const char *fmt, va_list ap);
 void console_write_raw(const char *s, size_t n);
 void console_lock(void);
 void console_unlock(void);
-/* For the panic path: wait for the lock a bounded time, then take it from whoever has it. */
-void console_lock_for_panic(void);
+/* For the panic path, on the CPU that panics (docs/console.md): from now on the other CPUs'
+ * text is counted and not printed, and this CPU's goes straight to the UART, after what was
+ * buffered before.  No lock another CPU holds can block it: each is waited for a bounded time
+ * (less if that CPU was stopped), then taken over. */
+void console_panic_enter(void);
+/* Bytes of other CPUs' text not printed since the panic began. */
+uint64_t console_panic_suppressed(void);
 /* Prints everything buffered (bounded wait for another CPU that is printing), then drains the
  * UART: before QEMU is told to exit. */
 void console_flush(void);
 /* Prints what interrupt handlers left in the buffer, unless another CPU is printing; cheap when
  * there is nothing.  For idle loops and waits. */
 void console_flush_pending(void);
-/* True once a panicking CPU has taken the console: other CPUs no longer wait for blocks. */
-bool panic_console_forced(void);
+/* For the tests: whether this CPU holds console_lock(), which CPU does (-1: none), and how many
+ * bytes have been lost to a full buffer since boot. */
+bool console_lock_held(void);
+int console_lock_owner(void);
+uint64_t console_dropped_bytes(void);
 
 #endif

@@ -2,8 +2,12 @@
  * Each lives in its own function so the report's RIP names it. */
 #include "kernel/console.h"
 #include "kernel/ktest.h"
+#include "cpu/cpu.h"
 #include "cpu/cpu_init.h"
 #include "cpu/percpu.h"
+#include "irq/nmi.h"
+#include "kernel/panic.h"
+#include "kernel/time.h"
 #include "lib/string.h"
 #include "user/user.h"
 #include "smp/smp.h"
@@ -96,26 +100,90 @@ __noinline void fault_smap(void)
         (void)*(volatile uint64_t *)user_code_address(cpu_id());
 }
 
+/* panic_storm: every other online CPU prints in a loop, in single lines and in console_lock()
+ * blocks, and once the log buffer has overflowed (or after STORM_FILL_WAIT_US) the target CPU
+ * panics: from thread context, or from its NMI handler.  The report must still come out whole
+ * and last, however the printers were caught by the stop NMI (docs/console.md). */
+#define STORM_FILL_WAIT_US 2000000
+#define STORM_BLOCK_EVERY 8
+#define STORM_BLOCK_LINES 4
+
+static void storm_print(void *arg)
+{
+    (void)arg;
+    for (unsigned long n = 0;; n++) {
+        if (n % STORM_BLOCK_EVERY) {
+            kprintf("storm: cpu%u line %lu: printing while another cpu panics", cpu_id(), n);
+            continue;
+        }
+        console_lock();
+        for (int i = 0; i < STORM_BLOCK_LINES; i++)
+            kprintf("storm: cpu%u block %lu line %d: printing while another cpu panics", cpu_id(), n, i);
+        console_unlock();
+    }
+}
+
+static void storm_wait_for_overflow(void)
+{
+    uint64_t before = console_dropped_bytes(), deadline = time_deadline_us(STORM_FILL_WAIT_US);
+    while (console_dropped_bytes() == before && !time_after(deadline))
+        cpu_relax();
+}
+
+__noinline void fault_panic_storm(void *nmi);
+__noinline void fault_panic_storm(void *nmi)
+{
+    storm_wait_for_overflow();
+    if (nmi)
+        nmi_send(cpu_id(), NMI_REQ_TEST_PANIC);
+    else
+        panic("panic_storm: cpu%u panics while the other cpus print", cpu_id());
+    for (;;)
+        cpu_relax(); /* the NMI's panic ends the kernel */
+}
+
+/* Runs on the test runner: the printers start on the other CPUs' idle loops, the panic on the
+ * target's (thread context, IF=1); the runner then prints too, or panics itself. */
+static void storm_start(unsigned target, bool nmi)
+{
+    unsigned me = cpu_id(), printers = 0;
+    for (unsigned c = 0; c < ncpus_possible; c++)
+        if (c != me && c != target && cpu_online(c) && !smp_run_in_idle(c, storm_print, NULL))
+            printers++;
+    kprintf("test: panic_storm: %u cpus print; cpu%u panics%s", printers + (target != me), target,
+            nmi ? " from its NMI handler" : "");
+    if (target == me)
+        fault_panic_storm(nmi ? &printers : NULL);
+    if (smp_run_in_idle(target, fault_panic_storm, nmi ? &printers : NULL))
+        kprintf("test: warning: panic_storm: cpu%u is busy", target);
+    storm_print(NULL);
+}
+static void storm_thread(unsigned target) { storm_start(target, false); }
+static void storm_nmi(unsigned target) { storm_start(target, true); }
+
 static const struct {
     const char *name;
     void (*raise)(void);
+    void (*raise_from_runner)(unsigned cpu); /* instead of raise: runs on the runner, given the CPU */
     const char *what;
     bool recoverable; /* the kernel reports it and goes on */
 } faults[] = {
-    { "de", fault_raise_de, "#DE: divide by zero", false },
-    { "ud", fault_raise_ud, "#UD: ud2", false },
-    { "bp", fault_raise_bp, "#BP: int3", true },
-    { "db", fault_single_step, "#DB: single step (TF)", true },
-    { "gp", fault_raise_gp, "#GP: read of a non-canonical address", false },
-    { "pf", fault_raise_pf, "#PF: read of unmapped address 0xcafe0000", false },
-    { "null", fault_null_deref, "#PF: NULL dereference", false },
-    { "rodata", fault_write_rodata, "#PF: write to rodata", false },
-    { "nx", fault_exec_data, "#PF: jump into a data page", false },
-    { "df", fault_stack_overflow, "#DF: kernel stack overflow (unbounded recursion)", false },
-    { "overflow", fault_stack_overflow, "#DF: kernel stack overflow (unbounded recursion)", false },
-    { "canary", fault_smash_canary, "stack protector: overwrite the canary", false },
-    { "smep", fault_smep, "#PF: ring 0 executes a user page (SMEP)", true },
-    { "smap", fault_smap, "#PF: ring 0 reads a user page without stac (SMAP)", true },
+    { "de", fault_raise_de, NULL, "#DE: divide by zero", false },
+    { "ud", fault_raise_ud, NULL, "#UD: ud2", false },
+    { "bp", fault_raise_bp, NULL, "#BP: int3", true },
+    { "db", fault_single_step, NULL, "#DB: single step (TF)", true },
+    { "gp", fault_raise_gp, NULL, "#GP: read of a non-canonical address", false },
+    { "pf", fault_raise_pf, NULL, "#PF: read of unmapped address 0xcafe0000", false },
+    { "null", fault_null_deref, NULL, "#PF: NULL dereference", false },
+    { "rodata", fault_write_rodata, NULL, "#PF: write to rodata", false },
+    { "nx", fault_exec_data, NULL, "#PF: jump into a data page", false },
+    { "df", fault_stack_overflow, NULL, "#DF: kernel stack overflow (unbounded recursion)", false },
+    { "overflow", fault_stack_overflow, NULL, "#DF: kernel stack overflow (unbounded recursion)", false },
+    { "canary", fault_smash_canary, NULL, "stack protector: overwrite the canary", false },
+    { "smep", fault_smep, NULL, "#PF: ring 0 executes a user page (SMEP)", true },
+    { "smap", fault_smap, NULL, "#PF: ring 0 reads a user page without stac (SMAP)", true },
+    { "panic_storm", NULL, storm_thread, "panic while every other cpu prints", false },
+    { "panic_storm_nmi", NULL, storm_nmi, "panic in an NMI handler while every other cpu prints", false },
 };
 
 static void raise_on_this_cpu(void *fn) { ((void (*)(void))fn)(); }
@@ -137,7 +205,10 @@ bool fault_raise(const char *spec)
         if (strcmp(name, faults[i].name))
             continue;
         kprintf("test: raising %s deliberately on cpu%llu", faults[i].what, cpu);
-        smp_call((unsigned)cpu, raise_on_this_cpu, (void *)faults[i].raise, SMP_CALL_TIMEOUT_US);
+        if (faults[i].raise_from_runner)
+            faults[i].raise_from_runner((unsigned)cpu);
+        else
+            smp_call((unsigned)cpu, raise_on_this_cpu, (void *)faults[i].raise, SMP_CALL_TIMEOUT_US);
         if (faults[i].recoverable)
             kprintf("test: fault:%s was handled; the kernel goes on", spec);
         return faults[i].recoverable;

@@ -32,11 +32,22 @@ static const char *param_panic(const char *v)
 KERNEL_PARAM("panic", param_panic, "exit|halt: after a panic report, exit QEMU (default) or halt");
 
 bool panic_in_progress(void) { return READ_ONCE(panic_cpu) != NO_CPU; }
-bool panic_console_forced(void) { return panic_in_progress(); }
 
-/* Claims the panic for this CPU.  A second panic on the same CPU (a fault inside the report)
- * or on another CPU gets one line and a halt: one report, complete, is worth more than two
- * interleaved ones. */
+static __noreturn void panic_leave(void)
+{
+    console_flush();
+    if (panic_exit) {
+        qemu_exit(QEMU_EXIT_PANIC);
+        acpi_power_off(); /* no isa-debug-exit (bochs, hardware): off is the nearest to exit */
+    }
+    halt_forever();
+}
+
+/* Claims the panic for this CPU, from any context (thread, IRQ, NMI, interrupts off).  A
+ * second panic on another CPU halts that CPU (its line is counted, not printed: the console is
+ * the first one's); a second panic on the same CPU (a fault inside the report) says so and ends
+ * the run as the first would have: one report, complete, is worth more than two interleaved
+ * ones. */
 static void panic_begin(const char *what)
 {
     irq_disable();
@@ -44,30 +55,29 @@ static void panic_begin(const char *what)
     int expected = NO_CPU;
     if (!__atomic_compare_exchange_n(&panic_cpu, &expected, me, false, __ATOMIC_SEQ_CST,
                                       __ATOMIC_SEQ_CST)) {
-        if (expected == me)
-            kprintf("PANIC: cpu%d: %s while printing a panic report; stopping", me, what);
-        else
+        if (expected != me) {
             kprintf("PANIC: cpu%d: %s while cpu%d panics; stopping", me, what, expected);
-        halt_forever();
+            halt_forever();
+        }
+        kprintf("PANIC: cpu%d: %s while printing a panic report; the report ends here", me, what);
+        panic_leave();
     }
     this_cpu_write(in_panic, 1);
-    /* Stop every other CPU first, so that the report is the last thing on the console and
-     * nothing runs on after it. */
+    /* The console first: the other CPUs' text stops here, whatever they hold.  Then stop them,
+     * so that the report is the last thing on the console and nothing runs on after it. */
+    console_panic_enter();
     nmi_stop_others();
-    console_lock_for_panic();
 }
 
 static __noreturn void panic_end(void)
 {
+    uint64_t quiet = console_panic_suppressed();
+    if (quiet)
+        kprintf("panic: %llu bytes that other cpus printed after the panic began were not printed",
+                (unsigned long long)quiet);
     kprintf("PANIC: cpu%u: end of report; %s", cpu_id(),
             panic_exit ? "leaving QEMU through isa-debug-exit" : "halting (panic=halt)");
-    console_unlock();
-    console_flush();
-    if (panic_exit) {
-        qemu_exit(QEMU_EXIT_PANIC);
-        acpi_power_off(); /* no isa-debug-exit (bochs, hardware): off is the nearest to exit */
-    }
-    halt_forever();
+    panic_leave();
 }
 
 __noreturn void panic(const char *fmt, ...)
