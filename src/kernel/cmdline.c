@@ -15,10 +15,13 @@ static const struct kernel_param *find(const char *name)
 
 /* Splits off the next option into key / value (both in `buf`); returns the rest, or NULL at the
  * end.  A malformed option (unterminated quote, empty key) sets *error. */
+/* CR and LF separate options too: a command-line file written with an editor ends in one. */
+static bool separator(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 static const char *next_option(const char *s, char *buf, size_t size, char **value,
                                const char **error)
 {
-    while (*s == ' ' || *s == '\t')
+    while (separator(*s))
         s++;
     if (!*s)
         return NULL;
@@ -26,7 +29,7 @@ static const char *next_option(const char *s, char *buf, size_t size, char **val
     bool quoted = false, too_long = false;
     *value = NULL;
     *error = NULL;
-    for (; *s && (quoted || (*s != ' ' && *s != '\t')); s++) {
+    for (; *s && (quoted || !separator(*s)); s++) {
         if (*s == '"') {
             quoted = !quoted;
             continue;

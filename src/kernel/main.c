@@ -43,19 +43,25 @@ static char cmdline[CMDLINE_MAX];
 static void cmdline_init(void)
 {
     char extra[CMDLINE_MAX];
+    char shown[4 * CMDLINE_MAX]; /* each byte may become \xNN */
     strlcpy(cmdline, boot_info.cmdline, sizeof cmdline);
     long n = fwcfg_read_file(FWCFG_CMDLINE, extra, sizeof extra);
     if (n > 0) {
-        for (long i = 0; i < n; i++)
-            if (extra[i] == '\n' || extra[i] == '\r')
-                extra[i] = ' ';
         if (strlcat(cmdline, " ", sizeof cmdline) >= sizeof cmdline ||
             strlcat(cmdline, extra, sizeof cmdline) >= sizeof cmdline)
             kprintf("cmdline: warning: command line longer than %d bytes; cut", CMDLINE_MAX - 1);
     }
-    kprintf("cmdline: \"%s\"", boot_info.cmdline);
-    if (n > 0)
-        kprintf("cmdline: from fw_cfg %s: \"%s\"", FWCFG_CMDLINE, extra);
+    /* Both come from outside: control bytes in them are shown escaped, never sent raw. */
+    str_escape(shown, sizeof shown, boot_info.cmdline);
+    kprintf("cmdline: \"%s\"", shown);
+    if (n > 0) {
+        str_escape(shown, sizeof shown, extra);
+        kprintf("cmdline: from fw_cfg %s: \"%s\"", FWCFG_CMDLINE, shown);
+        size_t used = strnlen(extra, (size_t)n);
+        if (used + 1 < (size_t)n)
+            kprintf("cmdline: warning: fw_cfg %s has a NUL at byte %zu: the %zu bytes after it are ignored",
+                    FWCFG_CMDLINE, used, (size_t)n - used - 1);
+    }
     cmdline_apply(cmdline);
 }
 

@@ -1,5 +1,7 @@
 #include "lib/string.h"
 
+#include <stdbool.h>
+
 #include <stdint.h>
 
 /* rep movsb / rep stosb rather than loops: a compiler may turn a copy loop back into a call to
@@ -131,4 +133,28 @@ int parse_u64(const char *s, unsigned long long *out)
     }
     *out = v;
     return 0;
+}
+
+size_t str_escape(char *dst, size_t size, const char *src)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (!size)
+        return 0;
+    for (; *src; src++) {
+        unsigned char c = (unsigned char)*src;
+        bool plain = c >= ' ' && c < 0x7f;
+        if (o + (plain ? 1 : 4) >= size)
+            break;
+        if (plain) {
+            dst[o++] = (char)c;
+            continue;
+        }
+        dst[o++] = '\\';
+        dst[o++] = 'x';
+        dst[o++] = hex[c >> 4];
+        dst[o++] = hex[c & 0xf];
+    }
+    dst[o] = '\0';
+    return o;
 }

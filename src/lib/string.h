@@ -16,6 +16,9 @@ char *strchr(const char *s, int c);
 /* Copies at most size-1 bytes and always terminates; returns strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
 size_t strlcat(char *dst, const char *src, size_t size);
+/* Copies src with every byte outside printable ASCII (CR, LF, ESC, ...) written as \xNN, for
+ * printing text that came from outside.  Always terminates dst; returns strlen(dst). */
+size_t str_escape(char *dst, size_t size, const char *src);
 /* Parses an unsigned number in base 10, or 16 with a 0x prefix, filling the whole string.
  * Returns 0, or -1 for an empty, malformed or too large value. */
 int parse_u64(const char *s, unsigned long long *out);
