@@ -67,6 +67,7 @@ KTEST(smp_warm_reset_restored)
     uint8_t code = cmos_read(CMOS_SHUTDOWN_STATUS);
     const volatile uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
     uint16_t offset = warm[0], segment = warm[1];
-    KEXPECTF(code == CMOS_SHUTDOWN_NORMAL, "CMOS shutdown code %#x, expected %#x", code, CMOS_SHUTDOWN_NORMAL);
+    KEXPECTF(code == CMOS_SHUTDOWN_NORMAL, "CMOS shutdown code %#x, expected %#x", code,
+             CMOS_SHUTDOWN_NORMAL);
     KEXPECTF(segment == 0 && offset == 0, "warm-reset vector %04x:%04x, expected 0000:0000", segment, offset);
 }
