@@ -23,7 +23,7 @@
  * together; other CPUs' messages wait for the block's end, which comes quickly, since appending
  * does no I/O. */
 
-#define LINE_MAX 512
+#define LINE_MAX CONSOLE_LINE_MAX
 #define LOG_SIZE (256 * 1024)
 #define NO_CPU (-1)
 #define PANIC_WAIT_US 500000
