@@ -54,15 +54,12 @@ const struct acpi_cpu *acpi_cpu_by_apic_id(uint32_t apic_id)
 /* LINT pins from the MADT's local APIC NMI entries for this CPU's UID, or for all. */
 static struct lapic_lint lint_from_madt(unsigned cpu, unsigned pin)
 {
-    const struct acpi_cpu *c = acpi_cpu_by_apic_id(per_cpu(cpu, apic_id));
     struct lapic_lint l = { 0 };
-    for (unsigned i = 0; i < acpi.nlapic_nmis; i++) {
-        const struct acpi_lapic_nmi *n = &acpi.lapic_nmis[i];
-        if (n->lint != pin || (!n->all && (!c || c->uid != n->uid)))
-            continue;
+    uint16_t flags;
+    if (acpi_lint_nmi(&acpi, acpi_cpu_by_apic_id(per_cpu(cpu, apic_id)), pin, &flags)) {
         l.nmi = true;
-        l.active_low = acpi_iso_active_low(n->flags, false);
-        l.level = acpi_iso_level(n->flags, false);
+        l.active_low = acpi_iso_active_low(flags, false);
+        l.level = acpi_iso_level(flags, false);
     }
     return l;
 }

@@ -1,4 +1,5 @@
-/* ISA IRQs as the MADT's interrupt source overrides route them (ACPI 6.5 §5.2.12.5). */
+/* ISA IRQs as the MADT's interrupt source overrides route them (ACPI 6.5 §5.2.12.5), and the
+ * LINT pins its local APIC NMI entries wire to NMI (§5.2.12.7, §5.2.12.13). */
 #include "acpi/acpi_tables.h"
 
 /* The bus an override names: ISA is the only one ACPI defines (Table 5.25, "Bus"). */
@@ -60,4 +61,17 @@ int acpi_isa_irq_to_gsi(const struct acpi_info *ai, unsigned irq, uint32_t *gsi,
     *active_low = ISA_DEFAULT_LOW;
     *level = ISA_DEFAULT_LEVEL;
     return 0;
+}
+
+bool acpi_lint_nmi(const struct acpi_info *ai, const struct acpi_cpu *cpu, unsigned pin, uint16_t *flags)
+{
+    bool nmi = false;
+    for (unsigned i = 0; i < ai->nlapic_nmis; i++) {
+        const struct acpi_lapic_nmi *n = &ai->lapic_nmis[i];
+        if (n->lint != pin || (!n->all && (!cpu || cpu->uid != n->uid)))
+            continue;
+        nmi = true;
+        *flags = n->flags;
+    }
+    return nmi;
 }

@@ -73,12 +73,14 @@ struct walk {
 static const struct {
     const char *name;
     unsigned cap;
+    const char *lost; /* what dropping the rest costs, when it is not plain */
 } kinds[KINDS] = {
-    [KIND_CPU] = { "processor", ACPI_MAX_CPUS },
-    [KIND_IOAPIC] = { "I/O APIC", ACPI_MAX_IOAPICS },
-    [KIND_ISO] = { "interrupt source override", ACPI_MAX_ISOS },
-    [KIND_NMI] = { "NMI source", ACPI_MAX_NMIS },
-    [KIND_LAPIC_NMI] = { "local APIC NMI", ACPI_MAX_LAPIC_NMIS },
+    [KIND_CPU] = { "processor", ACPI_MAX_CPUS, "" },
+    [KIND_IOAPIC] = { "I/O APIC", ACPI_MAX_IOAPICS, "" },
+    [KIND_ISO] = { "interrupt source override", ACPI_MAX_ISOS, "" },
+    [KIND_NMI] = { "NMI source", ACPI_MAX_NMIS, "" },
+    [KIND_LAPIC_NMI] = { "local APIC NMI", ACPI_MAX_LAPIC_NMIS,
+                         "; LINT pins named only by the others stay masked" },
 };
 
 /* Counts one entry of a capped kind; true when there is room to keep it. */
@@ -87,25 +89,61 @@ static bool room(struct walk *w, unsigned kind)
     return w->seen[kind]++ < kinds[kind].cap;
 }
 
+/* A disabled processor entry that repeats an APIC ID: a placeholder firmware lists for a core
+ * it does not have.  Counted for the summary, never a problem line of its own. */
+static void placeholder(struct acpi_info *ai, uint32_t apic_id)
+{
+    if (!ai->madt_repeated_placeholders.count++)
+        ai->madt_repeated_placeholders.first_apic_id = apic_id;
+}
+
+static bool cpu_usable(uint32_t flags)
+{
+    return flags & (ACPI_CPU_ENABLED | ACPI_CPU_ONLINE_CAPABLE);
+}
+
+/* Drops kept entry `i`, keeping the others in MADT order (the order CPUs are numbered in). */
+static void drop_cpu(struct acpi_info *ai, unsigned i)
+{
+    memmove(&ai->cpus[i], &ai->cpus[i + 1], (ai->ncpus - i - 1) * sizeof ai->cpus[0]);
+    ai->ncpus--;
+}
+
 static void add_cpu(struct walk *w, uint32_t apic_id, uint32_t uid, uint32_t flags, bool x2apic)
 {
     struct acpi_info *ai = w->ai;
-    bool usable = flags & (ACPI_CPU_ENABLED | ACPI_CPU_ONLINE_CAPABLE);
+    bool usable = cpu_usable(flags);
     /* Firmware lists placeholder entries with the broadcast ID; only a usable one is news. */
     if (apic_id == (x2apic ? X2APIC_BROADCAST_ID : XAPIC_BROADCAST_ID)) {
         if (usable)
             acpi_tbl_problem(ai, "MADT", "entry %u at offset 0x%x: processor with the broadcast "
                              "APIC ID 0x%x; skipped", w->index, w->offset, apic_id);
+        else
+            ai->madt_broadcast_placeholders++;
         return;
     }
-    for (unsigned i = 0; i < ai->ncpus; i++) {
-        if (ai->cpus[i].apic_id == apic_id) {
+    /* An APIC ID names one processor.  Disabled entries that repeat one are placeholders, not
+     * duplicates: one after the ID is listed is dropped; a disabled entry before a usable one
+     * with its ID is dropped for it, and it is kept in its own place in MADT order (the slot
+     * and the count it frees are its own).  Two usable entries with one ID are a real fault. */
+    bool replaced = false;
+    for (unsigned i = 0; i < ai->ncpus && !replaced; i++) {
+        if (ai->cpus[i].apic_id != apic_id)
+            continue;
+        if (!usable) {
+            placeholder(ai, apic_id);
+            return;
+        }
+        if (cpu_usable(ai->cpus[i].flags)) {
             acpi_tbl_problem(ai, "MADT", "entry %u at offset 0x%x: APIC ID 0x%x listed again; skipped",
                              w->index, w->offset, apic_id);
             return;
         }
+        placeholder(ai, apic_id);
+        drop_cpu(ai, i);
+        replaced = true;
     }
-    if (!room(w, KIND_CPU))
+    if (!replaced && !room(w, KIND_CPU))
         return;
     struct acpi_cpu *c = &ai->cpus[ai->ncpus++];
     c->apic_id = apic_id;
@@ -263,6 +301,6 @@ void acpi_tbl_madt(struct acpi_info *ai, const uint8_t *t, uint32_t len)
 
     for (unsigned k = 0; k < KINDS; k++)
         if (w.seen[k] > kinds[k].cap)
-            acpi_tbl_problem(ai, "MADT", "%u %s entries; kept the first %u", w.seen[k], kinds[k].name,
-                             kinds[k].cap);
+            acpi_tbl_problem(ai, "MADT", "%u %s entries; kept the first %u%s", w.seen[k], kinds[k].name,
+                             kinds[k].cap, kinds[k].lost);
 }

@@ -66,6 +66,21 @@ static void rsdp_lines(struct out *o, const struct acpi_info *ai)
     emit(o);
 }
 
+/* Firmware quirks the MADT walk counted instead of reporting each (acpi_madt.c): one line. */
+static void placeholder_line(struct out *o, const struct acpi_info *ai)
+{
+    unsigned repeated = ai->madt_repeated_placeholders.count, broadcast = ai->madt_broadcast_placeholders;
+    if (!repeated && !broadcast)
+        return;
+    add(o, "acpi: MADT: ignored disabled placeholder entries:");
+    if (repeated)
+        add(o, " %u repeating a listed APIC ID (first 0x%x)%s", repeated,
+            ai->madt_repeated_placeholders.first_apic_id, broadcast ? "," : "");
+    if (broadcast)
+        add(o, " %u with the broadcast APIC ID", broadcast);
+    emit(o);
+}
+
 static void madt_lines(struct out *o, const struct acpi_info *ai, bool verbose)
 {
     unsigned enabled = 0, capable = 0, x2apic = 0;
@@ -82,6 +97,7 @@ static void madt_lines(struct out *o, const struct acpi_info *ai, bool verbose)
     add(o, "), lapic 0x%llx%s%s", (unsigned long long)ai->lapic_address,
         ai->lapic_address_overridden ? " (override)" : "", ai->pcat_compat ? ", pcat_compat" : "");
     emit(o);
+    placeholder_line(o, ai);
     for (unsigned i = 0; verbose && i < ai->ncpus; i++) {
         const struct acpi_cpu *c = &ai->cpus[i];
         add(o, "acpi: MADT: cpu %s 0x%x uid %u %s", c->x2apic ? "x2apic" : "apic", c->apic_id, c->uid,
@@ -106,7 +122,11 @@ static void madt_lines(struct out *o, const struct acpi_info *ai, bool verbose)
             polarity(ai->nmis[i].flags));
         emit(o);
     }
-    for (unsigned i = 0; i < ai->nlapic_nmis; i++) {
+    if (!verbose && ai->nlapic_nmis) {
+        add(o, "acpi: MADT: %u local APIC NMI entries (acpi.verbose lists them)", ai->nlapic_nmis);
+        emit(o);
+    }
+    for (unsigned i = 0; verbose && i < ai->nlapic_nmis; i++) {
         const struct acpi_lapic_nmi *n = &ai->lapic_nmis[i];
         add(o, "acpi: MADT: %s nmi uid 0x%x%s lint%u", n->x2apic ? "x2apic" : "lapic", n->uid,
             n->all ? " (all)" : "", n->lint);

@@ -22,7 +22,10 @@ typedef const void *(*acpi_map_fn)(uint64_t phys, size_t len, void *ctx);
 #define ACPI_MAX_IOAPICS 16
 #define ACPI_MAX_ISOS 48
 #define ACPI_MAX_NMIS 16
-#define ACPI_MAX_LAPIC_NMIS 32
+/* Local APIC NMI entries: one for each LINT pin of every processor kept, and one per pin for
+ * "all processors", so that no processor loses its NMI wiring to the cap. */
+#define ACPI_LINT_PINS 2
+#define ACPI_MAX_LAPIC_NMIS ((ACPI_MAX_CPUS + 1) * ACPI_LINT_PINS)
 #define ACPI_MAX_PROBLEMS 16
 #define ACPI_PROBLEM_LEN 120
 
@@ -118,6 +121,14 @@ struct acpi_info {
     unsigned nnmis;
     struct acpi_lapic_nmi lapic_nmis[ACPI_MAX_LAPIC_NMIS];
     unsigned nlapic_nmis;
+    /* Firmware placeholders, counted for one summary line instead of a problem each: disabled
+     * processor entries that repeat an APIC ID already listed (some boards list dozens, all
+     * with APIC ID 0), and disabled ones with the broadcast ID. */
+    struct {
+        unsigned count;
+        uint32_t first_apic_id;
+    } madt_repeated_placeholders;
+    unsigned madt_broadcast_placeholders;
 
     /* FADT (ACPI 6.5 §5.2.9); fields the table is too short for stay 0 */
     bool has_fadt;
@@ -207,8 +218,14 @@ bool acpi_iso_level(uint16_t flags, bool bus_default_level);
 int acpi_isa_irq_to_gsi(const struct acpi_info *ai, unsigned irq, uint32_t *gsi, bool *active_low,
                         bool *level);
 
+/* Whether the MADT wires NMI to LINT `pin` of processor `cpu` (NULL: one the MADT does not list,
+ * which only "all processors" entries reach); when it does, `flags` gets the MPS INTI flags of
+ * the last entry that names it. */
+bool acpi_lint_nmi(const struct acpi_info *ai, const struct acpi_cpu *cpu, unsigned pin, uint16_t *flags);
+
 /* Calls `line` once per line of a summary: RSDP, tables, MADT, FADT, HPET, then the problems.
- * Per-CPU lines only when `verbose`. */
+ * A line per processor and per local APIC NMI entry only when `verbose` (else one count line
+ * for the NMI entries). */
 void acpi_info_summary(const struct acpi_info *ai, bool verbose,
                        void (*line)(void *ctx, const char *text), void *ctx);
 

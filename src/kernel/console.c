@@ -38,7 +38,7 @@
  * does no I/O.  Its owner and depth are one word, changed in one atomic step, so that an
  * exception on the owner's CPU sees either "not mine" or "mine, at depth d". */
 
-#define LINE_MAX 512
+#define LINE_MAX CONSOLE_LINE_MAX
 #define OUT_MAX (3 * LINE_MAX) /* prefixes and \xNN escapes make a message longer */
 #define OUT_RESERVE 96         /* room kept for the newline and the "message cut" line */
 #define LOG_SIZE (256 * 1024)

@@ -14,6 +14,8 @@
 #include "lib/compiler.h"
 
 #define DEBUGCON_PORT 0xe9
+/* The longest message kprintf prints whole; a longer one is cut, and a line says so. */
+#define CONSOLE_LINE_MAX 512
 
 void console_init(void);
 int kprintf(const char *fmt, ...) __printf(1, 2);

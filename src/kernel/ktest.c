@@ -12,7 +12,10 @@ extern const struct ktest __ktest_start[], __ktest_end[];
 
 static char selection[CMDLINE_MAX];
 static bool failed, skipped;
-static char skip_reason[128];
+/* As long as a console line: a reason too long for it would be cut by kprintf anyway, and
+ * both say so (run_one, vkprintf). */
+static char skip_reason[CONSOLE_LINE_MAX];
+static size_t skip_reason_len; /* what vsnprintf wanted, to say so when it did not fit */
 
 static const char *param_test(const char *v)
 {
@@ -42,8 +45,9 @@ void ktest_skip(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(skip_reason, sizeof skip_reason, fmt, ap);
+    int n = vsnprintf(skip_reason, sizeof skip_reason, fmt, ap);
     va_end(ap);
+    skip_reason_len = n > 0 ? (size_t)n : 0;
     skipped = true;
 }
 
@@ -112,6 +116,9 @@ static void run_one(const char *name, size_t len, const struct ktest *t, unsigne
         kprintf("not ok %u %s", number, t->name);
         state[1]++;
     } else if (skipped) {
+        if (skip_reason_len >= sizeof skip_reason)
+            kprintf("# %s: skip reason of %zu characters cut at %zu", t->name, skip_reason_len,
+                    sizeof skip_reason - 1);
         kprintf("ok %u %s # SKIP %s", number, t->name, skip_reason);
     } else {
         kprintf("ok %u %s", number, t->name);

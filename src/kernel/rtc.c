@@ -2,12 +2,11 @@
 
 #include "cpu/cpu.h"
 #include "irq/route.h"
+#include "kernel/cmos.h"
 #include "kernel/console.h"
+#include "lib/spinlock.h"
 
-/* CMOS index/data ports and RTC registers (MC146818A datasheet).  Bit 7 of the index is left
- * clear: on PCs it masks NMI. */
-#define CMOS_INDEX 0x70
-#define CMOS_DATA 0x71
+/* RTC registers in the CMOS (MC146818A datasheet). */
 #define RTC_REG_A 0x0a
 #define   REG_A_RATE_MASK 0x0f
 #define   REG_A_RATE_64HZ 0x0a /* 32768 >> (rate - 1) */
@@ -17,33 +16,39 @@
 #define RTC_IRQ 8
 #define RTC_HZ 64
 
+static struct spinlock cmos_lock = SPINLOCK_INIT;
 
-static uint8_t rd(uint8_t reg)
+uint8_t cmos_read(uint8_t reg)
 {
+    bool irqs = spin_lock(&cmos_lock);
     outb(CMOS_INDEX, reg);
-    return inb(CMOS_DATA);
+    uint8_t v = inb(CMOS_DATA);
+    spin_unlock(&cmos_lock, irqs);
+    return v;
 }
 
-static void wr(uint8_t reg, uint8_t v)
+void cmos_write(uint8_t reg, uint8_t v)
 {
+    bool irqs = spin_lock(&cmos_lock);
     outb(CMOS_INDEX, reg);
     outb(CMOS_DATA, v);
+    spin_unlock(&cmos_lock, irqs);
 }
 
 static void handler(struct regs *r, void *data)
 {
     (void)r, (void)data;
-    (void)rd(RTC_REG_C); /* without this read the RTC raises no further interrupt */
+    (void)cmos_read(RTC_REG_C); /* without this read the RTC raises no further interrupt */
 }
 
 void rtc_init(void)
 {
     if (!irq_request(RTC_IRQ, IRQ_PRIO_LOW, handler, NULL, "rtc"))
         return;
-    bool on = irq_save();
-    wr(RTC_REG_A, (rd(RTC_REG_A) & ~REG_A_RATE_MASK) | REG_A_RATE_64HZ);
-    wr(RTC_REG_B, rd(RTC_REG_B) | REG_B_PIE);
-    (void)rd(RTC_REG_C);
-    irq_restore(on);
+    /* Only this function writes A and B; cmos_lock keeps each access whole against the
+     * handler's read of C. */
+    cmos_write(RTC_REG_A, (cmos_read(RTC_REG_A) & ~REG_A_RATE_MASK) | REG_A_RATE_64HZ);
+    cmos_write(RTC_REG_B, cmos_read(RTC_REG_B) | REG_B_PIE);
+    (void)cmos_read(RTC_REG_C);
     kprintf("rtc: periodic interrupt at %u Hz", RTC_HZ);
 }

@@ -10,6 +10,7 @@
 #include "irq/irq.h"
 #include "irq/vectors.h"
 #include "kernel/cmdline.h"
+#include "kernel/cmos.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
 #include "kernel/time.h"
@@ -31,14 +32,6 @@
 #define ALIVE_TIMEOUT_US 500000
 #define ONLINE_TIMEOUT_US 2000000
 #define PARALLEL_PER_AP_US 20000
-
-/* CMOS shutdown code and the BIOS warm-reset vector at 40:67 (MP spec B.4): where an AP goes
- * after an INIT on systems whose BIOS takes the warm-reset path. */
-#define CMOS_INDEX 0x70
-#define CMOS_DATA 0x71
-#define CMOS_SHUTDOWN_STATUS 0x0f
-#define CMOS_SHUTDOWN_JMP_WARM 0x0a
-#define WARM_RESET_VECTOR 0x467
 
 enum { DELAYS_FAST, DELAYS_SPEC };
 static int delays = DELAYS_FAST;
@@ -144,12 +137,24 @@ static bool trampoline_install(void)
     p->count = 0;
     p->strays = 0;
 
-    outb(CMOS_INDEX, CMOS_SHUTDOWN_STATUS);
-    outb(CMOS_DATA, CMOS_SHUTDOWN_JMP_WARM);
-    uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
+    /* MP spec B.4: where an AP goes after an INIT on systems whose BIOS takes the warm-reset
+     * path (CMOS shutdown code 0AH, then a far jump through 40:67). */
+    cmos_write(CMOS_SHUTDOWN_STATUS, CMOS_SHUTDOWN_JMP_WARM);
+    volatile uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
     warm[0] = 0;                      /* offset */
     warm[1] = TRAMPOLINE_PHYS >> 4;   /* segment */
     return true;
+}
+
+/* Undoes the warm-reset set-up once bring-up is over (Linux does the same after each AP): left
+ * at 0AH, the next reset of the machine (a reboot, a triple fault) on a BIOS that honours the
+ * shutdown code would skip POST and jump into the trampoline page, long since stale. */
+static void warm_reset_restore(void)
+{
+    cmos_write(CMOS_SHUTDOWN_STATUS, CMOS_SHUTDOWN_NORMAL);
+    volatile uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
+    warm[0] = 0;
+    warm[1] = 0;
 }
 
 static struct trampoline_params *params(void)
@@ -268,9 +273,8 @@ static void shorthands_decide(unsigned listed, unsigned strays)
         kprintf("smp: IPI shorthands off: %u of %u listed cpus are online", up, listed);
 }
 
-void smp_init(void)
+static void bring_up(void)
 {
-    irq_set_handler(VEC_IPI_WAKE, wake_ipi, NULL, "wake");
     if (!acpi_ok || !acpi.has_madt) {
         kprintf("smp: no MADT; running on the BSP alone");
         return;
@@ -336,6 +340,15 @@ void smp_init(void)
     for (unsigned c = 0; c < n; c++)
         kprintf("smp: %4u %5u  %s", c, per_cpu(c, apic_id), c ? state_name(c) : "online (BSP)");
     console_unlock();
+}
+
+void smp_init(void)
+{
+    irq_set_handler(VEC_IPI_WAKE, wake_ipi, NULL, "wake");
+    bring_up();
+    /* On every way out: APs online, all of them failed, or none to start (where nothing was
+     * set, this writes what a normal reset wants anyway). */
+    warm_reset_restore();
 }
 
 /* An AP's C entry (from src/smp/ap_entry.asm): it sets its own canary first, so it has no

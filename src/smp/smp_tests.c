@@ -1,9 +1,11 @@
 /* In-kernel tests that need every CPU: each reports its own per-CPU set-up, and each takes a
- * #BP on its own stack at the same time. */
+ * #BP on its own stack at the same time; and what bring-up leaves behind for the BIOS. */
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
+#include "kernel/cmos.h"
 #include "kernel/console.h"
 #include "kernel/ktest.h"
+#include "mm/paging.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 
@@ -56,4 +58,16 @@ KTEST(smp_breakpoint_on_every_cpu)
     unsigned late = smp_call_all(bp_self, NULL, SMP_CALL_TIMEOUT_US);
     KEXPECTF(late == 0, "%u cpus did not answer", late);
     KEXPECTF(bp_ok == smp_online_count(), "%u of %u cpus handled #BP on their own stacks", bp_ok, smp_online_count());
+}
+
+/* Bring-up set the CMOS shutdown code to 0AH and 40:67 to the trampoline (MP spec B.4); once it
+ * is over, both must say "normal reset" again, whatever became of the APs. */
+KTEST(smp_warm_reset_restored)
+{
+    uint8_t code = cmos_read(CMOS_SHUTDOWN_STATUS);
+    const volatile uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
+    uint16_t offset = warm[0], segment = warm[1];
+    KEXPECTF(code == CMOS_SHUTDOWN_NORMAL, "CMOS shutdown code %#x, expected %#x", code,
+             CMOS_SHUTDOWN_NORMAL);
+    KEXPECTF(segment == 0 && offset == 0, "warm-reset vector %04x:%04x, expected 0000:0000", segment, offset);
 }

@@ -10,7 +10,7 @@
 
 #include "fakemem.h"
 
-#define TBL_MAX 16384
+#define TBL_MAX 32768
 #define SYS_MAX_TABLES 16
 #define SYS_TABLE_BASE 0x7fe0000ull /* where placed tables start, like QEMU's top of low RAM */
 #define SYS_RSDP_PHYS 0xf5a00ull

@@ -57,6 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bool low, level;
         acpi_isa_irq_to_gsi(&ai, irq, &gsi, &low, &level);
     }
+    /* The LINT lookup the kernel does for each CPU, on a few of them and on one not listed. */
+    for (unsigned i = 0; i <= ai.ncpus && i < 8; i++) {
+        uint16_t flags;
+        for (unsigned pin = 0; pin < ACPI_LINT_PINS; pin++)
+            acpi_lint_nmi(&ai, i < ai.ncpus ? &ai.cpus[i] : NULL, pin, &flags);
+    }
     fakemem_free(&m);
     return 0;
 }

@@ -7,7 +7,7 @@
 #include "check.h"
 #include "fakemem.h"
 
-#define SUMMARY_MAX_LINES 64
+#define SUMMARY_MAX_LINES 256
 #define SUMMARY_LINE_LEN 200
 
 /* The last parse: its result, what it found and the summary it printed. */

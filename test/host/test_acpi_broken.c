@@ -234,6 +234,60 @@ static void test_madt_entries(void)
     sys_free(&s);
 }
 
+/* A Threadripper board's MADT (ASRock X399 Taichi): the enabled CPUs, then 96 disabled
+ * placeholder entries that all reuse APIC ID 0.  They are counted on one summary line, not
+ * reported each, so a real problem after them still gets its own line. */
+static void test_madt_placeholders(void)
+{
+    struct sys s;
+    madt_start(&madt, 0xfee00000, ACPI_MADT_PCAT_COMPAT);
+    for (unsigned i = 0; i < 4; i++)
+        madt_lapic(&madt, (uint8_t)i, (uint8_t)i, ACPI_CPU_ENABLED);
+    for (unsigned i = 0; i < 96; i++)
+        madt_lapic(&madt, (uint8_t)(4 + i), 0, 0);
+    madt_lapic(&madt, 100, 2, ACPI_CPU_ENABLED); /* entry 100: a real duplicate */
+    madt_ioapic(&madt, 0, 0xfec00000, 0);
+    tbl_finish(&madt);
+    const struct acpi_info *ai = parse_madt(&s, "broken-madt-placeholders");
+    CHECK_EQ(parsed.rc, 0);
+    CHECK_EQ(ai->ncpus, 4);
+    for (unsigned i = 0; i < 4 && i < ai->ncpus; i++)
+        CHECK(ai->cpus[i].apic_id == i && ai->cpus[i].enabled);
+    CHECK(has_problem("acpi: MADT: entry 100 at offset 0x"));
+    CHECK(has_problem("APIC ID 0x2 listed again; skipped"));
+    CHECK_EQ(ai->nproblems, 1);
+    CHECK_EQ(ai->madt_repeated_placeholders.count, 96);
+    CHECK(has_line("acpi: MADT: ignored disabled placeholder entries: 96 repeating a listed APIC ID "
+                   "(first 0x0)"));
+    CHECK(has_line("acpi: MADT: 4 cpus (4 enabled), lapic 0xfee00000, pcat_compat"));
+    sys_free(&s);
+
+    /* Placeholders first: a usable entry with a placeholder's ID takes its place, in its own
+     * MADT order; broadcast-ID placeholders go on the same line. */
+    madt_start(&madt, 0xfee00000, 0);
+    madt_lapic(&madt, 0, 0, ACPI_CPU_ENABLED);
+    madt_lapic(&madt, 1, 5, 0);
+    madt_lapic(&madt, 2, 5, 0);
+    madt_lapic(&madt, 3, 0xff, 0);
+    madt_x2apic(&madt, 0xffffffff, 0, 4);
+    madt_lapic(&madt, 5, 1, ACPI_CPU_ENABLED);
+    madt_lapic(&madt, 6, 5, ACPI_CPU_ONLINE_CAPABLE);
+    madt_lapic(&madt, 7, 5, 0);
+    madt_lapic(&madt, 8, 0, 0);
+    tbl_finish(&madt);
+    ai = parse_madt(&s, NULL);
+    CHECK_EQ(ai->nproblems, 0);
+    CHECK_EQ(ai->ncpus, 3);
+    CHECK(ai->ncpus == 3 && ai->cpus[0].apic_id == 0 && ai->cpus[1].apic_id == 1 && ai->cpus[2].apic_id == 5);
+    const struct acpi_cpu *c = find_cpu(5);
+    CHECK(c && c->uid == 6 && c->online_capable);
+    CHECK_EQ(ai->madt_repeated_placeholders.count, 4);
+    CHECK_EQ(ai->madt_broadcast_placeholders, 2);
+    CHECK(has_line("acpi: MADT: ignored disabled placeholder entries: 4 repeating a listed APIC ID "
+                   "(first 0x5), 2 with the broadcast APIC ID"));
+    sys_free(&s);
+}
+
 /* More entries of each kind than struct acpi_info keeps */
 static void test_absurd_counts(void)
 {
@@ -247,8 +301,8 @@ static void test_absurd_counts(void)
         madt_iso(&madt, 0, (uint8_t)i, i, 0);
     for (uint32_t i = 0; i < 17; i++)
         madt_nmi_source(&madt, 0, 100 + i);
-    for (uint32_t i = 0; i < 33; i++)
-        madt_lapic_nmi(&madt, (uint8_t)i, 0, 1);
+    for (uint32_t i = 0; i < ACPI_MAX_LAPIC_NMIS + 1; i++)
+        madt_lapic_nmi(&madt, (uint8_t)(i / ACPI_LINT_PINS), 0, (uint8_t)(i % ACPI_LINT_PINS));
     tbl_finish(&madt);
     const struct acpi_info *ai = parse_madt(&s, NULL);
     CHECK_EQ(parsed.rc, 0);
@@ -262,7 +316,8 @@ static void test_absurd_counts(void)
     CHECK(has_problem("acpi: MADT: 20 I/O APIC entries; kept the first 16"));
     CHECK(has_problem("acpi: MADT: 50 interrupt source override entries; kept the first 48"));
     CHECK(has_problem("acpi: MADT: 17 NMI source entries; kept the first 16"));
-    CHECK(has_problem("acpi: MADT: 33 local APIC NMI entries; kept the first 32"));
+    CHECK(problem_f("acpi: MADT: %u local APIC NMI entries; kept the first %u; LINT pins named only by the "
+                    "others stay masked", ACPI_MAX_LAPIC_NMIS + 1, ACPI_MAX_LAPIC_NMIS));
     CHECK_EQ(ai->nproblems, 5);
     sys_free(&s);
 
@@ -440,6 +495,8 @@ void acpi_broken_tests(void)
     run_test("acpi", "bad table checksum: that table ignored", test_table_checksum);
     run_test("acpi", "table lengths: truncated, 0xffffffff, < 36, < MADT fields", test_table_lengths);
     run_test("acpi", "MADT entries: zero length, past the end, short, duplicates", test_madt_entries);
+    run_test("acpi", "MADT placeholders: 96 disabled entries with APIC ID 0, then a real problem",
+             test_madt_placeholders);
     run_test("acpi", "absurd counts, more problems than lines", test_absurd_counts);
     run_test("acpi", "root tables: not 36 + 8n / 4n, null and unreadable entries", test_root_broken);
     run_test("acpi", "more tables than kept; the table list wraps", test_many_tables);

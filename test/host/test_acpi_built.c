@@ -191,6 +191,62 @@ static void test_nmi_entries(void)
     sys_free(&s);
 }
 
+/* A summary without verbose: its count line for local APIC NMIs, and any line per entry. */
+static unsigned brief_count_lines, brief_entry_lines;
+
+static void brief_line(void *ctx, const char *text)
+{
+    (void)ctx;
+    brief_count_lines += !strcmp(text, "acpi: MADT: 64 local APIC NMI entries (acpi.verbose lists them)");
+    brief_entry_lines += strstr(text, "nmi uid") != NULL;
+}
+
+/* A board with more per-CPU local APIC NMI entries than the 32 once kept: 64 CPUs, each with
+ * its own LINT1 entry (as many server boards list them).  Every entry is kept and every CPU
+ * gets NMI on LINT1, none on LINT0. */
+static void test_lapic_nmi_per_cpu(void)
+{
+    enum { NCPUS = 64 };
+    const uint16_t flags = ACPI_INTI_POLARITY_HIGH | ACPI_INTI_TRIGGER_EDGE;
+    struct sys s;
+    sys_init(&s);
+    madt_start(&madt, 0xfee00000, ACPI_MADT_PCAT_COMPAT);
+    for (unsigned i = 0; i < NCPUS; i++)
+        madt_lapic(&madt, (uint8_t)i, (uint8_t)i, ACPI_CPU_ENABLED);
+    for (unsigned i = 0; i < NCPUS; i++)
+        madt_lapic_nmi(&madt, (uint8_t)i, flags, 1);
+    madt_ioapic(&madt, 0, 0xfec00000, 0);
+    tbl_finish(&madt);
+    std_tables(&s, &madt, NULL, 0);
+    sys_finish(&s, false);
+    const struct acpi_info *ai = parse_sys(&s, "built-lapic-nmi-64");
+    CHECK_EQ(parsed.rc, 0);
+    CHECK_EQ(ai->nproblems, 0);
+    CHECK_EQ(ai->ncpus, NCPUS);
+    CHECK_EQ(ai->nlapic_nmis, NCPUS);
+    unsigned lint1 = 0, lint0 = 0;
+    for (unsigned i = 0; i < ai->ncpus; i++) {
+        uint16_t got = 0;
+        if (acpi_lint_nmi(ai, &ai->cpus[i], 1, &got) && got == flags)
+            lint1++;
+        else
+            printf("  cpu %u (uid %u): no LINT1 NMI\n", i, ai->cpus[i].uid);
+        lint0 += acpi_lint_nmi(ai, &ai->cpus[i], 0, &got);
+    }
+    CHECK_EQ(lint1, NCPUS);
+    CHECK_EQ(lint0, 0);
+    /* A CPU the MADT does not list is reached by no per-CPU entry. */
+    uint16_t got;
+    CHECK(!acpi_lint_nmi(ai, NULL, 1, &got));
+    CHECK(has_line("acpi: MADT: lapic nmi uid 0x3f lint1"));
+    /* Without verbose (the kernel's default above 16 CPUs) one line counts them. */
+    brief_count_lines = brief_entry_lines = 0;
+    acpi_info_summary(ai, false, brief_line, NULL);
+    CHECK_EQ(brief_count_lines, 1);
+    CHECK_EQ(brief_entry_lines, 0);
+    sys_free(&s);
+}
+
 static void test_lapic_override(void)
 {
     struct sys s;
@@ -370,6 +426,8 @@ void acpi_built_tests(void)
     run_test("acpi", "x2APIC entries, IDs above 255, x2APIC NMIs", test_x2apic);
     run_test("acpi", "overrides: every polarity and trigger encoding", test_iso_flags);
     run_test("acpi", "local APIC NMI for all and one CPU, NMI source", test_nmi_entries);
+    run_test("acpi", "64 per-CPU local APIC NMI entries: all kept, LINT1 on every CPU",
+             test_lapic_nmi_per_cpu);
     run_test("acpi", "local APIC address override", test_lapic_override);
     run_test("acpi", "FADT 6.5: X_ fields, 32-bit PM timer, reset register", test_fadt_x_fields);
     run_test("acpi", "_S5 encodings: root prefix, Byte/Word/DWord, long PkgLength", test_s5_encodings);
