@@ -8,6 +8,7 @@
 %include "cpu/x86.inc"
 %include "src/cpu/regs.inc"
 %include "cpu/percpu.inc"
+%include "user/user.inc"
 
 REGS_VECTOR equ 15 * 8          ; offset of `vector` in struct regs (checked in regs.h)
 REGS_CS equ 18 * 8              ; offset of `cs`
@@ -18,6 +19,7 @@ ISR_ERROR_CODE_MASK equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13)
 extern interrupt_dispatch
 extern nmi_dispatch
 extern nmi_repeat_noted
+extern user_entry_note
 
 %macro ISR_STUB 1
 align 16
@@ -187,6 +189,9 @@ nmi_entry:
     PUSH_REGS
     cld
     mov rbx, rsp
+    mov edi, USER_ENTRY_NMI     ; the tests' record of the RFLAGS the handler runs with, from
+    mov rsi, rbx                ; ring 3 (src/user/user.h), as the other paths keep it in C
+    call user_entry_note
 .again:
     mov rdi, rbx
     call nmi_dispatch
