@@ -96,6 +96,23 @@ __noinline void fault_smap(void)
         (void)*(volatile uint64_t *)user_code_address(cpu_id());
 }
 
+/* AC set in ring 3 must not reach the kernel: a program sets it and makes a system call by
+ * int 0x80 whose handler reads the user buffer it was given without stac, as a buggy kernel
+ * would.  SMAP must stop that read, AC being clear on entry; if it does not, AC came in. */
+__noinline uint64_t fault_read_user_without_stac(struct regs *r);
+__noinline uint64_t fault_read_user_without_stac(struct regs *r) { return *(volatile uint64_t *)r->rdi; }
+__noinline void fault_user_ac(void);
+__noinline void fault_user_ac(void)
+{
+    if (!cpu_protections.smap) {
+        kprintf("test: SMAP is off (the CPU lacks it): nothing to check; skipped");
+        return;
+    }
+    struct user_result r = user_run_test(UT_AC_ENTRY, USER_ENTRY_INT80, fault_read_user_without_stac);
+    kprintf("test: fault:user_ac: no #PF: the int 0x80 handler read user memory without stac "
+            "(it read 0x%llx): AC from ring 3 left SMAP off in it", (unsigned long long)r.exit_code);
+}
+
 static const struct {
     const char *name;
     void (*raise)(void);
@@ -116,6 +133,7 @@ static const struct {
     { "canary", fault_smash_canary, "stack protector: overwrite the canary", false },
     { "smep", fault_smep, "#PF: ring 0 executes a user page (SMEP)", true },
     { "smap", fault_smap, "#PF: ring 0 reads a user page without stac (SMAP)", true },
+    { "user_ac", fault_user_ac, "#PF: int 0x80 with AC set in ring 3 reads user memory (SMAP)", true },
 };
 
 static void raise_on_this_cpu(void *fn) { ((void (*)(void))fn)(); }

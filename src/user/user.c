@@ -20,7 +20,9 @@
 #define STAR_KERNEL_SHIFT 32
 #define STAR_USER_SHIFT 48
 #define STAR_USER_BASE (SEL_UDATA - 8)
-/* FMASK: flags cleared on `syscall`: IF (no interrupt before the stack switch), TF, DF, AC. */
+/* FMASK: flags cleared on `syscall`: IF (no interrupt before the stack switch), TF, DF, and AC
+ * (a program's AC would let the kernel touch user pages in spite of SMAP, SDM vol. 3A §4.6.1; the
+ * other entries clear it in src/cpu/isr.asm). */
 #define FMASK_FLAGS (RFLAGS_IF | RFLAGS_TF | RFLAGS_AC | RFLAGS_DF)
 
 struct user_ctx {
