@@ -113,11 +113,34 @@ def test_canary_report(vm):
     assert names.index("fault_smash_canary") < names.index("ktest_run_and_exit") < names.index("kmain")
 
 
+@pytest.mark.parametrize("cpu", ["max", "qemu64"])
+def test_user_ac_does_not_reach_the_kernel(vm, cpu):
+    """A ring-3 program sets RFLAGS.AC and calls int 0x80 into a handler that reads its buffer
+    without stac: the entry must have cleared AC, so SMAP stops the read with a #PF report.
+    Where the CPU lacks SMAP there is nothing to stop it, and the test says so."""
+    b = vm(cmdline="test=fault:user_ac", cpu=cpu)
+    if cpu == "qemu64":
+        assert b.rc == qemu.EXIT_PASS, b.summary()
+        assert b.find(r"^test: SMAP is off \(the CPU lacks it\): nothing to check; skipped$"), b.summary()
+        assert b.panic_report() is None
+        return
+    assert not b.find(r"^test: fault:user_ac: no #PF"), "AC from ring 3 left SMAP off in the int 0x80 handler"
+    report = check_common(b)
+    m = re.match(r"^PANIC: cpu0: #PF page fault at 0x([0-9a-f]{16}): read from a present page "
+                 r"\(protection violation\) in kernel mode \(error code 0x1\)$", report[0])
+    assert m, f"first line {report[0]!r} is not SMAP's #PF"
+    assert 0x400000 <= int(m.group(1), 16) < 0x410000, "not an address of cpu0's user region"
+    assert any(re.match(rf"^  RIP 0008:{ADDR} <fault_read_user_without_stac{SYM}>  RFLAGS [0-9a-f]{{16}}$", t)
+               for t in report), "RIP not in the handler that reads user memory"
+    frames = backtrace(report)
+    assert frames and frames[0][2] == "fault_read_user_without_stac", f"backtrace: {frames}"
+
+
 def test_unknown_fault(vm):
     b = vm(cmdline="test=fault:nope")
     assert b.rc == qemu.EXIT_FAIL, b.summary()
     assert b.find(r"^test: warning: no fault named 'nope'; known:$"), b.summary()
     listed = {m.group(1) for m in b.findall(r"^  fault:(\w+) ")}
-    assert listed >= set(FAULTS) | set(TRAPS) | {"canary"}, listed
+    assert listed >= set(FAULTS) | set(TRAPS) | {"canary", "user_ac"}, listed
     assert b.find(r"^test: fault:nope did not end the kernel$"), b.summary()
     assert b.panic_report() is None

@@ -1,6 +1,6 @@
 """Ring 3 on every CPU (issue 8): system calls by `syscall` and `int 0x80`, faults that end
-the program and not the kernel, SMEP/SMAP from ring 0, and NMIs and #DB while user programs
-run, each with the right GS."""
+the program and not the kernel, SMEP/SMAP from ring 0, NMIs and #DB while user programs run,
+each with the right GS, and RFLAGS.AC from ring 3 cleared on every way in (issue 11)."""
 
 import re
 import time
@@ -53,6 +53,22 @@ def test_smep_smap_from_ring0(vm, fault):
     b = vm(cmdline=f"test=fault:{fault}", cpu="qemu64")
     assert b.rc == qemu.EXIT_PASS, b.summary()
     assert b.find(rf"^test: {fault.upper()} is off \(the CPU lacks it\): nothing to check; skipped")
+
+
+ENTRIES = ["exception (#BP)", "IRQ (self IPI)", "NMI (from another CPU)", "int 0x80", "syscall"]
+
+
+@pytest.mark.parametrize("cpu", ["max", "qemu64"])
+def test_entry_from_ring3_clears_ac(vm, cpu):
+    """The program sets AC before each way into the kernel; every handler must run with AC clear,
+    with SMAP (max) or without (qemu64).  Two CPUs: the second sends the NMIs."""
+    b = vm(cmdline="test=user_entry_clears_ac", smp=2, cpu=cpu)
+    assert b.rc == qemu.EXIT_PASS and b.ktap().passed, b.summary()
+    for e in ENTRIES:
+        assert b.find(rf"^# {re.escape(e)} from ring 3 with AC set: the handler ran with RFLAGS 0x[0-9a-f]+, "
+                      r"AC clear$"), f"{e}: no AC-clear line\n{b.summary()}"
+    assert not b.find(r"not checked"), b.summary()
+    assert b.find(r"^user trap on cpu0: #BP breakpoint .*; the program goes on$")
 
 
 @pytest.mark.parametrize("smp", [1, 4])

@@ -8,6 +8,7 @@
 %include "cpu/x86.inc"
 %include "src/cpu/regs.inc"
 %include "cpu/percpu.inc"
+%include "user/user.inc"
 
 REGS_VECTOR equ 15 * 8          ; offset of `vector` in struct regs (checked in regs.h)
 REGS_CS equ 18 * 8              ; offset of `cs`
@@ -18,6 +19,24 @@ ISR_ERROR_CODE_MASK equ (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13)
 extern interrupt_dispatch
 extern nmi_dispatch
 extern nmi_repeat_noted
+extern user_entry_note
+
+; RFLAGS.AC off, on every entry before any C runs.  Interrupt and exception delivery keep AC
+; (SDM vol. 3A §6.12.1.3 clears TF, NT, RF and VM, and IF through an interrupt gate, nothing
+; else), and AC may be set at any CPL: a ring-3 program that sets it would otherwise run every
+; handler it enters with SMAP off (§4.6.1).  `syscall` clears it through IA32_FMASK
+; (src/user/user.c); IRET gives the interrupted code its AC back from the frame.  Linux does
+; the same with CLAC in every entry.  CLAC, though, is #UD where CPUID lacks SMAP (vol. 2A,
+; CLAC), and cadre patches no code at boot, so it would need a flag test in front of it.
+; PUSHF/AND/POPF needs none: it is right on every CPU, keeps "AC is clear in every handler"
+; true and testable on all of them, and costs one POPF; every other flag goes back as PUSHF
+; saw it.  Without SMAP, AC would be harmless in ring 0 (alignment checks apply only at CPL 3,
+; §6.15, #AC).
+%macro CLEAR_AC 0
+    pushfq
+    and dword [rsp], ~RFLAGS_AC
+    popfq
+%endmacro
 
 %macro ISR_STUB 1
 align 16
@@ -47,6 +66,7 @@ section .text
 ; the call; it is callee-saved, so the C code gives it back.
 isr_common:
     cld
+    CLEAR_AC
     PUSH_REGS
     ; GS: from ring 3 the user's GS base is live and the kernel's waits in KERNEL_GS_BASE
     ; (docs/ring3.md).  Ordinary vectors can trust the saved CS.  #DB, #DF and #MC can arrive
@@ -186,7 +206,11 @@ nmi_entry:
     push VEC_NMI
     PUSH_REGS
     cld
+    CLEAR_AC                    ; before any C (above: only the kernel's stacks and GS)
     mov rbx, rsp
+    mov edi, USER_ENTRY_NMI     ; the tests' record of the RFLAGS the handler runs with, from
+    mov rsi, rbx                ; ring 3 (src/user/user.h), as the other paths keep it in C
+    call user_entry_note
 .again:
     mov rdi, rbx
     call nmi_dispatch

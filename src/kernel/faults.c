@@ -161,6 +161,23 @@ static void storm_start(unsigned target, bool nmi)
 static void storm_thread(unsigned target) { storm_start(target, false); }
 static void storm_nmi(unsigned target) { storm_start(target, true); }
 
+/* AC set in ring 3 must not reach the kernel: a program sets it and makes a system call by
+ * int 0x80 whose handler reads the user buffer it was given without stac, as a buggy kernel
+ * would.  SMAP must stop that read, AC being clear on entry; if it does not, AC came in. */
+__noinline uint64_t fault_read_user_without_stac(struct regs *r);
+__noinline uint64_t fault_read_user_without_stac(struct regs *r) { return *(volatile uint64_t *)r->rdi; }
+__noinline void fault_user_ac(void);
+__noinline void fault_user_ac(void)
+{
+    if (!cpu_protections.smap) {
+        kprintf("test: SMAP is off (the CPU lacks it): nothing to check; skipped");
+        return;
+    }
+    struct user_result r = user_run_test(UT_AC_ENTRY, USER_ENTRY_INT80, fault_read_user_without_stac);
+    kprintf("test: fault:user_ac: no #PF: the int 0x80 handler read user memory without stac "
+            "(it read 0x%llx): AC from ring 3 left SMAP off in it", (unsigned long long)r.exit_code);
+}
+
 static const struct {
     const char *name;
     void (*raise)(void);
@@ -184,6 +201,7 @@ static const struct {
     { "smap", fault_smap, NULL, "#PF: ring 0 reads a user page without stac (SMAP)", true },
     { "panic_storm", NULL, storm_thread, "panic while every other cpu prints", false },
     { "panic_storm_nmi", NULL, storm_nmi, "panic in an NMI handler while every other cpu prints", false },
+    { "user_ac", fault_user_ac, NULL, "#PF: int 0x80 with AC set in ring 3 reads user memory (SMAP)", true },
 };
 
 static void raise_on_this_cpu(void *fn) { ((void (*)(void))fn)(); }

@@ -20,7 +20,9 @@
 #define STAR_KERNEL_SHIFT 32
 #define STAR_USER_SHIFT 48
 #define STAR_USER_BASE (SEL_UDATA - 8)
-/* FMASK: flags cleared on `syscall`: IF (no interrupt before the stack switch), TF, DF, AC. */
+/* FMASK: flags cleared on `syscall`: IF (no interrupt before the stack switch), TF, DF, and AC
+ * (a program's AC would let the kernel touch user pages in spite of SMAP, SDM vol. 3A §4.6.1; the
+ * other entries clear it in src/cpu/isr.asm). */
 #define FMASK_FLAGS (RFLAGS_IF | RFLAGS_TF | RFLAGS_AC | RFLAGS_DF)
 
 struct user_ctx {
@@ -38,7 +40,7 @@ static const char *const names[UT_COUNT] = {
     [UT_HELLO] = "hello", [UT_INT3] = "int3", [UT_INT20] = "int 0x20", [UT_READ_KERNEL] = "read kernel",
     [UT_WRITE_KERNEL] = "write kernel", [UT_CLI] = "cli", [UT_HLT] = "hlt", [UT_RDMSR] = "rdmsr",
     [UT_MOV_CR3] = "mov cr3", [UT_SGDT] = "sgdt", [UT_SIDT] = "sidt", [UT_SINGLE_STEP] = "single step",
-    [UT_SPIN] = "spin",
+    [UT_SPIN] = "spin", [UT_AC_ENTRY] = "ac entry",
 };
 
 const char *user_case_name(unsigned ut) { return ut < UT_COUNT ? names[ut] : "?"; }
@@ -110,6 +112,37 @@ struct user_result user_run(unsigned ut, uint64_t arg)
     return res;
 }
 
+static user_test_call_t test_calls[MAX_CPUS];               /* SYS_TEST's answer, per CPU */
+static uint64_t entry_rflags[MAX_CPUS][USER_ENTRY_COUNT]; /* 0: none; RFLAGS bit 1 is always 1 */
+
+struct user_result user_run_test(unsigned ut, uint64_t arg, user_test_call_t call)
+{
+    test_calls[cpu_id()] = call;
+    struct user_result r = user_run(ut, arg);
+    test_calls[cpu_id()] = NULL;
+    return r;
+}
+
+/* Called in NMI context too: no lock, no line; the callers pass USER_ENTRY_* constants.  Only
+ * an entry that AC could have followed counts: a program's NMI may come before it sets AC. */
+void user_entry_note(unsigned path, const struct regs *r)
+{
+    uint64_t now = read_rflags();
+    if (path < USER_ENTRY_COUNT && (r->cs & 3) && (r->rflags & RFLAGS_AC))
+        WRITE_ONCE(entry_rflags[cpu_id()][path], now);
+}
+
+uint64_t user_entry_rflags(unsigned path)
+{
+    return path < USER_ENTRY_COUNT ? READ_ONCE(entry_rflags[cpu_id()][path]) : 0;
+}
+
+void user_entry_forget(void)
+{
+    for (unsigned p = 0; p < USER_ENTRY_COUNT; p++)
+        WRITE_ONCE(entry_rflags[cpu_id()][p], 0);
+}
+
 static __noreturn void end_program(uint64_t result)
 {
     struct user_ctx *ctx = this_cpu()->user_ctx;
@@ -149,6 +182,14 @@ static uint64_t do_syscall(struct regs *r, const char *how)
         return 0;
     case SYS_EXIT:
         end_program(r->rdi & ~RESULT_FAULT);
+    case SYS_TEST: {
+        user_test_call_t call = test_calls[cpu_id()];
+        if (call)
+            return call(r);
+        kprintf("user: cpu%u: system call test by %s, but no kernel test runs this program; refused",
+                cpu_id(), how);
+        return (uint64_t)-1;
+    }
     default:
         kprintf("user: cpu%u: unknown system call %llu by %s", cpu_id(), (unsigned long long)r->rax, how);
         return (uint64_t)-1;
@@ -161,6 +202,7 @@ static bool canonical(uint64_t a) { return (uint64_t)((int64_t)a >> 47) + 1 <= 1
 void syscall_dispatch(struct regs *r);
 void syscall_dispatch(struct regs *r)
 {
+    user_entry_note(USER_ENTRY_SYSCALL, r);
     r->rax = do_syscall(r, "syscall");
     /* sysret to a non-canonical RIP faults in ring 0 with the user's GS (Intel's sysret
      * erratum; Linux returns with iret instead): end the program. */
@@ -177,11 +219,13 @@ void syscall_int80(struct regs *r)
         kprintf("user: warning: int 0x80 from ring 0 on cpu%u ignored", cpu_id());
         return;
     }
+    user_entry_note(USER_ENTRY_INT80, r);
     r->rax = do_syscall(r, "int 0x80");
 }
 
 void user_exception(struct regs *r)
 {
+    user_entry_note(USER_ENTRY_EXCEPTION, r);
     char what[256];
     exception_describe(r, what, sizeof what);
     if (r->vector == VEC_BP || r->vector == VEC_DB) {

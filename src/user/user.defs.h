@@ -16,6 +16,7 @@
 #define SYS_GETCPU 1 /* (): this CPU's number */
 #define SYS_YIELD 2  /* (): give the CPU back for a moment (returns at once: no scheduler) */
 #define SYS_EXIT 3   /* (code): end the program */
+#define SYS_TEST 4   /* (RDI, RSI): answered by the kernel test running the program, else refused */
 
 /* What the program does, chosen by RDI at its entry. */
 #define UT_HELLO 0       /* write, getcpu by both kinds of call, yield, exit with both CPU numbers */
@@ -31,7 +32,18 @@
 #define UT_SIDT 10
 #define UT_SINGLE_STEP 11 /* TF in user mode: #DB reported, the program goes on */
 #define UT_SPIN 12       /* RSI iterations of a loop with a system call every 2^16: for NMIs */
-#define UT_COUNT 13
+#define UT_AC_ENTRY 13   /* sets RFLAGS.AC, then enters the kernel by the path RSI names (USER_ENTRY_*) */
+#define UT_COUNT 14
+
+/* The ways into the kernel from ring 3.  user_entry_note(path) records the RFLAGS each one runs its
+ * handler with, so a test can check that AC never comes in from ring 3 (src/user/user.h). */
+#define USER_ENTRY_EXCEPTION 0 /* int3: #BP, a DPL-3 gate */
+#define USER_ENTRY_IRQ 1       /* a self IPI, taken in ring 3 */
+#define USER_ENTRY_NMI 2       /* an NMI from another CPU, taken in ring 3 */
+#define USER_ENTRY_INT80 3     /* int 0x80 */
+#define USER_ENTRY_SYSCALL 4   /* syscall */
+#define USER_ENTRY_COUNT 5
+#define USER_AC_MARK 0xac0ac0ac /* what UT_AC_ENTRY hands the kernel to read, by int 0x80 or syscall */
 
 #define USER_KERNEL_ADDRESS 0xffffffff80100000 /* an address of the kernel image */
 

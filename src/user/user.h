@@ -18,6 +18,19 @@ void user_cpu_init(void);
 /* Runs the program's case `ut` (UT_*) on this CPU until it exits or faults. */
 struct user_result user_run(unsigned ut, uint64_t arg);
 const char *user_case_name(unsigned ut);
+/* A kernel test's answer to the program's SYS_TEST calls: gets the caller's frame (RDI, RSI are
+ * the arguments), returns the call's result. */
+typedef uint64_t (*user_test_call_t)(struct regs *r);
+/* user_run, with `call` answering SYS_TEST on this CPU meanwhile (it is refused at other times). */
+struct user_result user_run_test(unsigned ut, uint64_t arg, user_test_call_t call);
+
+/* For the tests: every path into the kernel (USER_ENTRY_*) calls this first in its handler
+ * (the NMI entry in src/cpu/isr.asm; an IRQ: the test's own handler).  When `r` came from ring
+ * 3 with AC set, it records the RFLAGS the handler runs with, on this CPU.  user_entry_rflags
+ * gives the last record, 0 if none came since user_entry_forget. */
+void user_entry_note(unsigned path, const struct regs *r);
+uint64_t user_entry_rflags(unsigned path);
+void user_entry_forget(void);
 
 /* From the trap path: an exception in ring 3.  #BP and #DB are reported and the program goes
  * on; any other ends the program (it does not return then). */
