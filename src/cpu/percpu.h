@@ -63,6 +63,7 @@ struct percpu {
     uint32_t nmi_requests;   /* NMI_REQ_* bits, set by the CPU that sends the NMI */
     uint32_t nmi_count_requests; /* NMIs sent with NMI_REQ_COUNT, not yet taken */
     uint32_t nmi_stopped;    /* stopped by another CPU's panic */
+    uint32_t stop_deferred;  /* ... once this CPU, the console's printer, ends its line */
     uint32_t nmi_if_on;      /* NMI handler runs that ended with IF=1 (a bug; nmi.c) */
     uint64_t spurious_count;
     /* Work the idle loop runs in task context (smp_run_in_idle) */

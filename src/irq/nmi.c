@@ -85,6 +85,12 @@ void nmi_dispatch(struct regs *r)
                                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         ;
     if (req & NMI_REQ_STOP) {
+        /* The console's printer may be in the middle of a line: it finishes the line and stops
+         * itself there (console.c), so that the panic report starts on a whole line. */
+        if (console_printing_here()) {
+            __atomic_store_n(&pc->stop_deferred, 1, __ATOMIC_RELEASE);
+            return;
+        }
         __atomic_store_n(&pc->nmi_stopped, 1, __ATOMIC_RELEASE);
         /* Never return: NMIs stay blocked without an IRET, so this CPU is still for good. */
         for (;;)

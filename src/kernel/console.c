@@ -263,6 +263,15 @@ static void nmi_put(int me, const char *s, size_t n)
     }
 }
 
+/* The stop NMI of a panic found this CPU printing (nmi.c): now that its line is whole, it stops
+ * as the NMI would have stopped it. */
+static __noreturn void stop_here(void)
+{
+    irq_disable();
+    __atomic_store_n(&this_cpu()->nmi_stopped, 1, __ATOMIC_RELEASE);
+    halt_forever();
+}
+
 /* Prints what was appended if no other CPU is printing, FLUSH_BUDGET bytes at the most: a CPU
  * that found others appending as fast as it prints would otherwise never get back to its own
  * work.  What is left goes out with the next kprintf, idle loop or wait (each calls this).
@@ -291,12 +300,20 @@ static void flush(int me)
             uint64_t t = tail;
             if (t == h)
                 break;
-            for (; t != h && printed < FLUSH_BUDGET && !panic_elsewhere(me); printed++) {
+            /* A panic elsewhere stops the printing at the next line's start, not inside one. */
+            for (; t != h && printed < FLUSH_BUDGET && !(at_column0 && panic_elsewhere(me)); printed++) {
+                if (READ_ONCE(printer) != me) { /* a panicking CPU could wait no longer */
+                    if (this_cpu_read(stop_deferred))
+                        stop_here();
+                    return;
+                }
                 emit(logbuf[t % LOG_SIZE]);
                 __atomic_store_n(&tail, ++t, __ATOMIC_RELEASE);
             }
         }
         __atomic_store_n(&printer, NO_CPU, __ATOMIC_RELEASE);
+        if (panic_elsewhere(me) && this_cpu_read(stop_deferred))
+            stop_here();
         if (panic_elsewhere(me) ||
             (__atomic_load_n(&head, __ATOMIC_ACQUIRE) == __atomic_load_n(&tail, __ATOMIC_ACQUIRE) &&
              !__atomic_load_n(&nmi_text_waiting, __ATOMIC_ACQUIRE)))
@@ -361,6 +378,7 @@ void console_unlock(void)
         flush(me);
 }
 
+bool console_printing_here(void) { return READ_ONCE(printer) == (int)cpu_id(); }
 bool console_lock_held(void) { return block_owner_of(READ_ONCE(block)) == (int)cpu_id(); }
 int console_lock_owner(void) { return block_owner_of(READ_ONCE(block)); }
 uint64_t console_dropped_bytes(void) { return READ_ONCE(dropped_total); }

@@ -30,6 +30,9 @@ void console_unlock(void);
  * buffered before.  No lock another CPU holds can block it: each is waited for a bounded time
  * (less if that CPU was stopped), then taken over. */
 void console_panic_enter(void);
+/* Whether this CPU is the one writing to the UART: a panic's stop NMI then lets it end its
+ * line and stop there (percpu stop_deferred), so that no line on the console is cut. */
+bool console_printing_here(void);
 /* Bytes of other CPUs' text not printed since the panic began. */
 uint64_t console_panic_suppressed(void);
 /* Prints everything buffered (bounded wait for another CPU that is printing), then drains the

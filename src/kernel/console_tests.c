@@ -13,7 +13,7 @@
 
 #define LOCK_NMIS 3000
 #define LOCK_BACKTRACE_EVERY 500
-#define LOCK_NMI_WAIT_US 200000
+#define LOCK_NMI_WAIT_US 2000000 /* a bound, not a figure: a vCPU may wait that long for a host core */
 #define LOCK_START_WAIT_US 1000000
 
 static struct {
