@@ -17,19 +17,26 @@ def routes(b):
     return {int(m.group(1)): m for m in (ROUTE.match(t) for t in b.texts()) if m}
 
 
+FLIP_BYTES = 20000  # FLIP_BYTES in src/irq/irq_tests.c
+FLIP_PROMPT = rf"^serial: route flip: send {FLIP_BYTES} numbered bytes now$"
+FLIP_PATTERN = bytes(i & 0xff for i in range(FLIP_BYTES))
+
+
 @pytest.mark.parametrize("machine", ["pc", "q35"])
 @pytest.mark.parametrize("smp", [1, 2, 4, 16])
 def test_irq_and_nmi_ktap(vm, machine, smp):
-    b = vm(cmdline="test=irq_*,nmi_*", smp=smp, machine=machine)
+    b = vm(cmdline="test=irq_*,nmi_*", smp=smp, machine=machine, serial_input=[(FLIP_PROMPT, FLIP_PATTERN)])
     k = b.ktap()
     assert b.rc == qemu.EXIT_PASS and k.passed, k.describe()
     names = {t.name for t in k.tests if not t.skipped}
-    for must in ("irq_devices_arrive_on_their_cpu", "irq_affinity_moves_lose_nothing", "irq_tpr_holds_a_device",
+    for must in ("irq_devices_arrive_on_their_cpu", "irq_tpr_holds_a_device",
                  "irq_priority_classes_order", "irq_storm_all_to_all", "nmi_ipi_reaches_every_cpu",
                  "nmi_nested_during_bp_in_nmi_handler", "nmi_backtrace_all_cpus"):
         assert must in names, f"{must} did not pass"
     if smp > 1:
-        assert "nmi_storm_loses_nothing" in names
+        for must in ("nmi_storm_loses_nothing", "irq_affinity_moves_lose_nothing",
+                     "irq_com1_route_flip_keeps_bytes"):
+            assert must in names, f"{must} did not pass"
     assert b.find(r"^# order AHaS ")
 
 
@@ -113,3 +120,16 @@ def test_irq_table(vm):
     b = vm(cmdline="test=irq_devices_arrive_on_their_cpu irq.table", smp=2)
     assert b.find(r"^irqs: vec +source +cpu0 +cpu1"), b.summary()
     assert b.find(r"^irqs: 0xe0 local timer")
+
+
+def test_com1_route_flip_keeps_bytes(vm):
+    """The host streams numbered bytes into COM1 while the kernel flips COM1's route between
+    the CPUs as fast as it can: every byte must come out once and in order (issue 11, item 7)."""
+    b = vm(cmdline="test=irq_com1_route_flip_keeps_bytes", smp=4, machine="q35",
+           serial_input=[(FLIP_PROMPT, FLIP_PATTERN)])
+    k = b.ktap()
+    assert b.rc == qemu.EXIT_PASS and k.passed, k.describe()
+    assert [t.name for t in k.tests if not t.skipped] == ["irq_com1_route_flip_keeps_bytes"], k.describe()
+    m = b.find(rf"^# {FLIP_BYTES} bytes, 0 breaks in their order, while COM1's route moved (\d+) times "
+               r"over 4 cpus")
+    assert m and int(m.group(1)) > 100, b.summary()

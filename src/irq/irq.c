@@ -7,33 +7,62 @@
 #include "kernel/console.h"
 #include "lib/spinlock.h"
 
-static struct {
+/* What a device vector's `state` holds (below, run_device). */
+#define IRQ_RUNNING 0x1 /* a CPU is in the handler */
+#define IRQ_AGAIN 0x2   /* an interrupt came meanwhile: that CPU runs the handler once more */
+
+static struct irq_desc {
     irq_handler_t fn;
     void *data;
     const char *name;
+    bool device;          /* one source: the handler runs on one CPU at a time */
+    unsigned state;       /* IRQ_RUNNING, IRQ_AGAIN */
+    uint64_t handed_over; /* interrupts that found the handler running on another CPU */
 } handlers[NUM_VECTORS];
 static struct spinlock lock = SPINLOCK_INIT;
 
-
-bool irq_set_handler(unsigned vector, irq_handler_t fn, void *data, const char *name)
+static bool install(unsigned vector, irq_handler_t fn, void *data, const char *name, bool device)
 {
     if (vector < NUM_EXCEPTIONS || vector >= NUM_VECTORS)
         return false;
     bool irqs = spin_lock(&lock);
-    bool ok = !handlers[vector].fn;
+    struct irq_desc *d = &handlers[vector];
+    bool ok = !d->fn;
     if (ok) {
-        handlers[vector].data = data;
-        handlers[vector].name = name;
-        __atomic_store_n(&handlers[vector].fn, fn, __ATOMIC_RELEASE);
+        d->data = data;
+        d->name = name;
+        d->device = device;
+        d->state = 0;
+        __atomic_store_n(&d->fn, fn, __ATOMIC_RELEASE);
     }
     spin_unlock(&lock, irqs);
     return ok;
+}
+
+bool irq_set_handler(unsigned vector, irq_handler_t fn, void *data, const char *name)
+{
+    return install(vector, fn, data, name, false);
+}
+
+bool irq_set_device_handler(unsigned vector, irq_handler_t fn, void *data, const char *name)
+{
+    return install(vector, fn, data, name, true);
 }
 
 void irq_clear_handler(unsigned vector)
 {
     if (vector < NUM_VECTORS)
         __atomic_store_n(&handlers[vector].fn, NULL, __ATOMIC_RELEASE);
+}
+
+bool irq_in_progress(unsigned vector)
+{
+    return vector < NUM_VECTORS && (__atomic_load_n(&handlers[vector].state, __ATOMIC_ACQUIRE) & IRQ_RUNNING);
+}
+
+uint64_t irq_handed_over(unsigned vector)
+{
+    return vector < NUM_VECTORS ? __atomic_load_n(&handlers[vector].handed_over, __ATOMIC_RELAXED) : 0;
 }
 
 const char *irq_handler_name(unsigned vector) { return vector < NUM_VECTORS ? handlers[vector].name : NULL; }
@@ -46,14 +75,42 @@ static void ack(unsigned v)
         lapic_eoi();
 }
 
+/* A device interrupt's handler never runs on two CPUs at once.  While its route moves, the
+ * CPU the route named before may still be in the handler when the one it names now takes the
+ * next interrupt; both would then read the same device registers and fill the same
+ * single-producer buffers (COM1's receive ring).  As Linux's handle_edge_irq() does with
+ * IRQD_IRQ_INPROGRESS and IRQS_PENDING: the CPU that finds the handler running leaves it a
+ * note (IRQ_AGAIN) and returns; the running CPU, before it lets go, sees the note and runs the
+ * handler once more.  An edge is an event, and the device still holds what it signalled, so
+ * that pass serves it: nothing is lost, and several notes merge into one pass, as several
+ * edges at one CPU merge in its IRR.  (A level interrupt found running would be sent again by
+ * the I/O APIC after the EOI, while its line stays asserted; every route here is edge.) */
+static void run_device(struct irq_desc *d, irq_handler_t fn, struct regs *r)
+{
+    if (__atomic_fetch_or(&d->state, IRQ_RUNNING | IRQ_AGAIN, __ATOMIC_ACQUIRE) & IRQ_RUNNING) {
+        __atomic_fetch_add(&d->handed_over, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    unsigned running;
+    do {
+        __atomic_fetch_and(&d->state, ~IRQ_AGAIN, __ATOMIC_ACQUIRE);
+        fn(r, d->data);
+        running = IRQ_RUNNING; /* let go only if no note came during this pass */
+    } while (!__atomic_compare_exchange_n(&d->state, &running, 0, false, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE));
+}
+
 void irq_dispatch(struct regs *r)
 {
     unsigned v = (unsigned)r->vector;
     this_cpu_write(last_irq_rsp, read_rsp());
     this_cpu_write(last_irq_count, this_cpu_read(irq_count));
-    irq_handler_t fn = __atomic_load_n(&handlers[v].fn, __ATOMIC_ACQUIRE);
+    struct irq_desc *d = &handlers[v];
+    irq_handler_t fn = __atomic_load_n(&d->fn, __ATOMIC_ACQUIRE);
     if (fn) {
-        fn(r, handlers[v].data);
+        if (d->device)
+            run_device(d, fn, r);
+        else
+            fn(r, d->data);
         ack(v);
         return;
     }

@@ -7,6 +7,8 @@
 #include "irq/vectors.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/time.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 
 struct irq_route ioapic_routes[IRQ_MAX_ROUTES];
@@ -111,6 +113,39 @@ void irq_routes_print(void)
     console_unlock();
 }
 
+/* Moves (Linux: irq_set_affinity() leaves IRQD_SETAFFINITY_PENDING, and the interrupt's own
+ * ack path, irq_move_irq(), does the move).  Writing the destination while the handler runs on
+ * the old CPU sends the next interrupt to the new one while the old is still in the handler;
+ * irq.c then hands that interrupt back to the old CPU (run_device), so nothing runs twice at
+ * once, but a move done from the handler's path, once the handler is done on the CPU that took
+ * it, avoids even that.  The lock orders the two places that move: here and the handler. */
+static struct spinlock move_lock = SPINLOCK_INIT;
+#define IRQ_MOVE_WAIT_US 100000 /* for a running handler to do a move; a handler takes microseconds */
+
+static void move_now(struct irq_route *r) /* move_lock held */
+{
+    unsigned to = r->move_to;
+    r->move_to = IRQ_NO_MOVE;
+    if (to == r->cpu)
+        return;
+    ioapic_set_dest(r->gsi, (uint8_t)per_cpu(to, apic_id));
+    WRITE_ONCE(r->cpu, to);
+}
+
+/* The handler of every routed IRQ: the device's, then a move asked for meanwhile.  It runs as
+ * the vector's device handler, so on one CPU at a time, and before the EOI. */
+static void route_handler(struct regs *regs, void *data)
+{
+    struct irq_route *r = data;
+    r->fn(regs, r->data);
+    if (READ_ONCE(r->move_to) != IRQ_NO_MOVE) {
+        bool irqs = spin_lock(&move_lock);
+        if (r->move_to != IRQ_NO_MOVE)
+            move_now(r);
+        spin_unlock(&move_lock, irqs);
+    }
+}
+
 const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_handler_t fn, void *data,
                                     const char *name)
 {
@@ -128,16 +163,17 @@ const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_ha
         kprintf("irq: warning: IRQ %u (%s): gsi %u has no I/O APIC pin, or the IRQ is taken", irq, name, gsi);
         return NULL;
     }
-    unsigned vector = 0;
-    for (unsigned v = class_range[prio].first; v <= class_range[prio].last && !vector; v++)
-        if (v != VEC_SYSCALL_GATE && irq_set_handler(v, fn, data, name))
-            vector = v;
-    if (!vector) {
+    struct irq_route *r = &ioapic_routes[ioapic_nroutes];
+    *r = (struct irq_route){ .irq = (uint8_t)irq, .gsi = gsi, .level = level, .active_low = low,
+                             .name = name, .fn = fn, .data = data, .move_to = IRQ_NO_MOVE };
+    for (unsigned v = class_range[prio].first; v <= class_range[prio].last && !r->vector; v++)
+        if (v != VEC_SYSCALL_GATE && irq_set_device_handler(v, route_handler, r, name))
+            r->vector = (uint8_t)v;
+    if (!r->vector) {
         kprintf("irq: warning: no free vector for IRQ %u (%s) in its class", irq, name);
         return NULL;
     }
-    struct irq_route *r = &ioapic_routes[ioapic_nroutes];
-    *r = (struct irq_route){ (uint8_t)irq, gsi, (uint8_t)vector, choose_cpu(irq), level, low, false, name };
+    r->cpu = choose_cpu(irq);
     ioapic_set(gsi, &(struct rte){ .vector = r->vector, .delivery = RTE_FIXED, .active_low = low, .level = level,
                                    .masked = false, .dest = (uint8_t)per_cpu(r->cpu, apic_id) });
     __atomic_store_n(&ioapic_nroutes, ioapic_nroutes + 1, __ATOMIC_RELEASE);
@@ -148,11 +184,30 @@ const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_ha
 int irq_set_affinity(unsigned irq, unsigned cpu)
 {
     struct irq_route *r = (struct irq_route *)irq_route_of(irq);
-    if (!r)
+    if (!r || !routable(cpu))
         return -1;
-    if (!routable(cpu))
-        return -1;
-    ioapic_set_dest(r->gsi, (uint8_t)per_cpu(cpu, apic_id));
-    WRITE_ONCE(r->cpu, cpu);
+    /* An IRQ whose handler runs nowhere moves at once: an interrupt already sent to the old
+     * CPU, still in its IRR, runs there, and one on the new CPU at the same time is handed to
+     * it (irq.c); an IRQ that never fires still moves.  If the handler runs, it moves the IRQ
+     * on its way out; should it have passed that point already, its end lets this CPU do it. */
+    bool irqs = spin_lock(&move_lock);
+    r->move_to = cpu;
+    if (!irq_in_progress(r->vector))
+        move_now(r);
+    spin_unlock(&move_lock, irqs);
+    uint64_t deadline = time_deadline_us(IRQ_MOVE_WAIT_US);
+    while (READ_ONCE(r->move_to) != IRQ_NO_MOVE) {
+        if (!irq_in_progress(r->vector)) {
+            irqs = spin_lock(&move_lock);
+            if (r->move_to != IRQ_NO_MOVE && !irq_in_progress(r->vector))
+                move_now(r);
+            spin_unlock(&move_lock, irqs);
+        } else if (time_after(deadline)) {
+            kprintf("irq: warning: IRQ %u (%s): its handler has run for %u ms; the move to cpu%u waits for "
+                    "its next interrupt", irq, r->name, IRQ_MOVE_WAIT_US / 1000, cpu);
+            return 0;
+        }
+        cpu_relax();
+    }
     return 0;
 }

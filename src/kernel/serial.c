@@ -1,11 +1,13 @@
 #include "kernel/serial.h"
 
 #include "cpu/cpu.h"
+#include "kernel/console.h"
 #include "kernel/time.h"
 #include "apic/ipi.h"
 #include "apic/lapic.h"
 #include "irq/route.h"
 #include "irq/vectors.h"
+#include "lib/spinlock.h"
 
 /* 16550 registers, as offsets from the base port (PC16550D datasheet, table 2). */
 #define UART_THR 0 /* transmit holding (DLAB=0) */
@@ -29,6 +31,7 @@
 #define   MCR_LOOP 0x10
 #define UART_LSR 5 /* line status */
 #define   LSR_DATA_READY 0x01
+#define   LSR_OVERRUN 0x02 /* a byte came while the FIFO (or RBR) was full, and was lost */
 #define   LSR_THRE 0x20 /* transmit holding register empty */
 #define   LSR_TEMT 0x40 /* transmitter empty */
 #define UART_SCR 7 /* scratch */
@@ -95,32 +98,93 @@ void serial_drain(void)
 
 #define COM1_IRQ 4
 #define RX_RING 1024
+#define RX_RESUME (RX_RING / 2) /* free slots before a throttled receiver takes bytes again */
+#define RX_BURST 64             /* bytes per handler pass; more re-arm the interrupt (rx_rearm) */
 
+/* The receive ring: one producer, the handler (which runs on one CPU at a time, irq.c), and
+ * one consumer, the console.  It never drops a byte: when it is full the handler leaves the
+ * rest in the UART and turns its receive interrupt off (throttles, as a tty throttles its
+ * sender).  The UART then fills its FIFO and takes no more: a real line would overrun, but
+ * QEMU's 16550 stops reading its chardev, so the host's bytes wait in QEMU or its socket.
+ * The reader turns the interrupt back on once half the ring is free, or when it finds the
+ * ring empty: the lock makes the handler's "full, throttle" and the reader's "room, resume"
+ * one decision each, so a throttled UART is always resumed. */
 static char rx[RX_RING];
 static volatile uint32_t rx_head, rx_tail; /* written by the handler / read by the console */
-static volatile uint64_t rx_bytes;
+static volatile uint64_t rx_bytes, rx_overruns, rx_throttles;
+static struct spinlock rx_lock = SPINLOCK_INIT; /* rx_throttled and IER */
+static volatile bool rx_throttled;
 
 uint64_t serial_rx_bytes(void) { return rx_bytes; }
+uint64_t serial_rx_throttles(void) { return rx_throttles; }
 
 static uint32_t wake_apic = ~0u;
 void serial_rx_wake(uint32_t apic_id) { wake_apic = apic_id; }
+
+static uint32_t rx_free(void)
+{
+    return (READ_ONCE(rx_tail) + RX_RING - 1 - __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE)) % RX_RING;
+}
+
+/* The 16550 raises its line while received data waits and IER allows it (datasheet, IIR);
+ * the I/O APIC entry is edge-triggered, so a line that stays up raises no new interrupt.
+ * Turning the receive interrupt off and on again drops the line and raises it anew. */
+static void rx_rearm(void)
+{
+    outb(COM1_BASE + UART_IER, 0);
+    outb(COM1_BASE + UART_IER, IER_RX_AVAILABLE);
+}
 
 static void rx_handler(struct regs *r, void *data)
 {
     (void)r, (void)data;
     uint64_t before = rx_bytes;
-    for (int n = 0; n < 64 && (inb(COM1_BASE + UART_LSR) & LSR_DATA_READY); n++) {
-        char c = (char)inb(COM1_BASE + UART_RBR);
-        rx_bytes++;
+    bool full = false;
+    uint8_t lsr;
+    int n = 0;
+    while ((lsr = inb(COM1_BASE + UART_LSR)) & LSR_DATA_READY) {
+        if (lsr & LSR_OVERRUN) /* read clears it */
+            kprintf("serial: warning: COM1 receive overrun: the UART dropped a byte (%llu times so far)",
+                    (unsigned long long)++rx_overruns);
+        if (n++ == RX_BURST)
+            break;
         uint32_t next = (rx_head + 1) % RX_RING;
-        if (next != READ_ONCE(rx_tail)) { /* a full ring drops the newest byte */
-            rx[rx_head] = c;
-            __atomic_store_n(&rx_head, next, __ATOMIC_RELEASE);
+        if (next == READ_ONCE(rx_tail)) {
+            bool irqs = spin_lock(&rx_lock);
+            full = next == READ_ONCE(rx_tail);
+            if (full) {
+                rx_throttled = true;
+                rx_throttles++;
+                outb(COM1_BASE + UART_IER, 0); /* the byte stays in the UART */
+            }
+            spin_unlock(&rx_lock, irqs);
+            if (full)
+                break;
         }
+        rx[rx_head] = (char)inb(COM1_BASE + UART_RBR);
+        rx_bytes++;
+        __atomic_store_n(&rx_head, next, __ATOMIC_RELEASE);
+    }
+    if (n > RX_BURST) {
+        bool irqs = spin_lock(&rx_lock);
+        if (!rx_throttled)
+            rx_rearm();
+        spin_unlock(&rx_lock, irqs);
     }
     /* The reader (the console, on CPU 0) may sleep in hlt on another CPU than this route's. */
     if (rx_bytes != before && wake_apic != ~0u && wake_apic != lapic_id())
         ipi_fixed(wake_apic, VEC_IPI_WAKE);
+}
+
+/* Resumes a throttled receiver once there is room (`empty`: the reader found nothing more). */
+static void rx_resume(bool empty)
+{
+    bool irqs = spin_lock(&rx_lock);
+    if (rx_throttled && (empty || rx_free() >= RX_RESUME)) {
+        rx_throttled = false;
+        rx_rearm(); /* whatever waits in the UART raises the interrupt at once */
+    }
+    spin_unlock(&rx_lock, irqs);
 }
 
 bool serial_peek(void) { return READ_ONCE(rx_tail) != __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE); }
@@ -128,10 +192,17 @@ bool serial_peek(void) { return READ_ONCE(rx_tail) != __atomic_load_n(&rx_head, 
 int serial_getc(void)
 {
     uint32_t t = rx_tail;
-    if (t == __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE))
+    if (t == __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE)) {
+        /* Under the lock, so a throttle decided on a full ring before this reader emptied it
+         * is seen here; checking the flag alone could miss it (x86 lets the load pass the
+         * store of rx_tail, SDM vol. 3A §9.2.3.4). */
+        rx_resume(true);
         return -1;
+    }
     char c = rx[t];
     __atomic_store_n(&rx_tail, (t + 1) % RX_RING, __ATOMIC_RELEASE);
+    if (READ_ONCE(rx_throttled))
+        rx_resume(false);
     return (unsigned char)c;
 }
 

@@ -52,6 +52,18 @@ static bool cpu_arg(const char *s, unsigned *cpu)
 
 static void cmd_help(int argc, char **argv);
 
+/* One line back per command, so a script can check that each of its lines ran, in order. */
+static void cmd_echo(int argc, char **argv)
+{
+    char text[LINE_LEN] = "";
+    for (int i = 1; i < argc; i++) {
+        if (i > 1)
+            strlcat(text, " ", sizeof text);
+        strlcat(text, argv[i], sizeof text);
+    }
+    kprintf("echo: %s", text);
+}
+
 static void cmd_cpus(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -196,6 +208,7 @@ static void cmd_poweroff(int argc, char **argv)
 
 static const struct command commands[] = {
     { "help", "", "this list", cmd_help },
+    { "echo", "TEXT", "print TEXT back, as one line", cmd_echo },
     { "cpus", "", "every CPU: APIC ID, state, GS base, stacks", cmd_cpus },
     { "irqs", "", "the interrupt counters, one column per CPU", cmd_irqs },
     { "routes", "", "the I/O APIC routes", cmd_routes },
@@ -256,7 +269,7 @@ static bool input_waiting(void) { return serial_peek(); }
 __noreturn void shell_run(void)
 {
     char line[LINE_LEN];
-    size_t len = 0;
+    size_t len = 0, too_long = 0; /* bytes beyond the line's room: the line is not run */
     bool prompted = false;
     enum { PLAIN, ESCAPE, CSI } esc = PLAIN; /* terminal escape sequences (arrow keys) are skipped */
     serial_rx_wake(this_cpu_read(apic_id));
@@ -286,8 +299,12 @@ __noreturn void shell_run(void)
         } else if (c == '\r' || c == '\n') {
             console_write_raw("\n", 1);
             line[len] = '\0';
-            shell_execute(line);
-            len = 0;
+            if (too_long)
+                kprintf("console: line too long (%zu bytes, at most %zu): dropped, not run", len + too_long,
+                        sizeof line - 1);
+            else
+                shell_execute(line);
+            len = too_long = 0;
             console_write_raw(PROMPT, sizeof PROMPT - 1);
         } else if (c == KEY_BACKSPACE || c == KEY_DELETE) {
             if (len) {
@@ -297,12 +314,14 @@ __noreturn void shell_run(void)
         } else if (c == KEY_CTRL_U) {
             for (; len; len--)
                 console_write_raw("\b \b", 3);
+            too_long = 0;
         } else if (c >= ' ' && c < KEY_DELETE) {
             if (len + 1 < sizeof line) {
                 line[len++] = (char)c;
                 console_write_raw((const char *)&line[len - 1], 1);
             } else {
-                console_write_raw("\a", 1); /* line full */
+                console_write_raw("\a", 1); /* line full: said at its end */
+                too_long++;
             }
         }
         /* other control bytes (escape sequences of arrow keys...) are ignored */
