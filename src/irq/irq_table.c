@@ -66,7 +66,10 @@ void irq_table_print(void)
             for (unsigned c = 0; c < n; c++)
                 if (percpu_areas[c])
                     any |= field(c, row);
-            if (!any)
+            /* Like /proc/interrupts: every vector with a handler, counted or not yet (a table
+             * printed at boot may come before the first timer tick), and any vector that was
+             * taken without one. */
+            if (!any && !(row < NUM_VECTORS && irq_handler_name(row)))
                 continue;
             if (row < NUM_VECTORS)
                 o = snprintf(line, sizeof line, "irqs: 0x%02x %-18.18s", row, row_name(row, name, sizeof name));
