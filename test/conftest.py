@@ -5,8 +5,8 @@
   command, the status and the last 300 lines of the serial log (plus where the whole log is,
   under build/test-logs/).
 * Tests marked `kvm` (registered in pytest.ini) need /dev/kvm opened read-write; they are
-  skipped, with the reason, where it cannot be.  `make test` deselects them, `make test-kvm`
-  runs only them.
+  skipped, with the reason, where it cannot be.  `make test` deselects them from its TCG run
+  and runs them afterwards where /dev/kvm is usable; `make test-kvm` runs only them.
 """
 
 import errno

@@ -9,56 +9,119 @@
 #include "kernel/time.h"
 #include "lib/spinlock.h"
 
-/* One slot per target CPU; a sender holds its lock from filling it to seeing it done. */
+/* One slot per target CPU.  A sender holds its lock from posting to the end of the call, so
+ * one call at a time is in a slot, and moves `state` FREE -> POSTED; the target moves it
+ * POSTED -> RUNNING -> DONE; the sender, once DONE, back to FREE.  A sender whose time is up
+ * takes the call back with POSTED -> FREE.  Both are compare-exchanges on the one word, so a
+ * call either runs to the end while its sender waits, or never runs: once smp_call returned,
+ * fn (and the arg it may have on the caller's stack) is never touched again. */
+enum call_state { CALL_FREE, CALL_POSTED, CALL_RUNNING, CALL_DONE };
+
 static struct call_slot {
     struct spinlock lock;
     smp_call_fn fn;
     void *arg;
-    uint64_t requested, done;
+    unsigned state;
 } slots[MAX_CPUS];
+
+/* Runs the call posted to this CPU, if one is posted and not taken back.  From the call IPI's
+ * handler, and from every wait below, so that a CPU that waits (for a lock or for another CPU)
+ * still answers the calls sent to it.  fn runs with interrupts off, as in the handler.  An IPI
+ * that finds nothing posted is for a call already run from a wait, or taken back. */
+static void serve_own_call(void)
+{
+    struct call_slot *s = &slots[cpu_id()];
+    if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != CALL_POSTED)
+        return;
+    bool irqs = irq_save();
+    unsigned posted = CALL_POSTED;
+    if (__atomic_compare_exchange_n(&s->state, &posted, CALL_RUNNING, false, __ATOMIC_ACQUIRE,
+                                    __ATOMIC_RELAXED)) {
+        s->fn(s->arg);
+        __atomic_store_n(&s->state, CALL_DONE, __ATOMIC_RELEASE);
+    }
+    irq_restore(irqs);
+}
 
 static void call_ipi(struct regs *r, void *data)
 {
     (void)r, (void)data;
-    struct call_slot *s = &slots[cpu_id()];
-    uint64_t seq = __atomic_load_n(&s->requested, __ATOMIC_ACQUIRE);
-    if (seq == READ_ONCE(s->done))
-        return;
-    s->fn(s->arg);
-    __atomic_store_n(&s->done, seq, __ATOMIC_RELEASE);
+    serve_own_call();
 }
 
 void smp_call_init(void) { irq_set_handler(VEC_IPI_CALL, call_ipi, NULL, "smp call"); }
 
-static uint64_t post(unsigned cpu, smp_call_fn fn, void *arg)
+/* spin_lock_raw's back-off (lib/spinlock.h), serving this CPU's calls meanwhile: with
+ * interrupts off the call IPI would wait in the IRR, and a CPU that holds this lock may be
+ * waiting for us. */
+static void lock_serving(struct spinlock *l)
 {
-    struct call_slot *s = &slots[cpu];
-    spin_lock_raw(&s->lock);
-    s->fn = fn;
-    s->arg = arg;
-    uint64_t seq = s->requested + 1;
-    __atomic_store_n(&s->requested, seq, __ATOMIC_RELEASE);
-    ipi_fixed(per_cpu(cpu, apic_id), VEC_IPI_CALL);
-    return seq;
+    unsigned backoff = 1;
+    while (!spin_trylock(l)) {
+        do {
+            serve_own_call();
+            for (unsigned i = 0; i < backoff; i++)
+                cpu_relax();
+            if (backoff < SPIN_BACKOFF_MAX)
+                backoff <<= 1;
+        } while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED));
+    }
 }
 
-/* Waits with interrupts on, so that calls aimed at this CPU meanwhile are served. */
-static bool wait_done(unsigned cpu, uint64_t seq, uint64_t deadline)
+/* With interrupts off; returns holding the slot's lock. */
+static void post(unsigned cpu, smp_call_fn fn, void *arg)
+{
+    struct call_slot *s = &slots[cpu];
+    lock_serving(&s->lock);
+    s->fn = fn;
+    s->arg = arg;
+    __atomic_store_n(&s->state, CALL_POSTED, __ATOMIC_RELEASE);
+    ipi_fixed(per_cpu(cpu, apic_id), VEC_IPI_CALL);
+}
+
+static bool wait_done(unsigned cpu, uint64_t deadline)
 {
     struct call_slot *s = &slots[cpu];
     unsigned backoff = 1;
-    while (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) < seq) {
+    while (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != CALL_DONE) {
         console_flush_pending(); /* what the targets printed from their handlers */
-        if (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) >= seq)
+        serve_own_call();
+        if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == CALL_DONE)
             break;
         if (time_after(deadline))
             return false;
         for (unsigned i = 0; i < backoff; i++)
             cpu_relax();
-        if (backoff < 1024)
+        if (backoff < SPIN_BACKOFF_MAX)
             backoff <<= 1;
     }
     return true;
+}
+
+/* The time is up: takes the call back if `cpu` has not started it, else waits until it has
+ * finished, one line per further timeout, since fn may still use the caller's arg. */
+static void end_late_call(unsigned cpu, uint64_t timeout_us)
+{
+    unsigned posted = CALL_POSTED;
+    if (__atomic_compare_exchange_n(&slots[cpu].state, &posted, CALL_FREE, false, __ATOMIC_ACQUIRE,
+                                    __ATOMIC_ACQUIRE)) {
+        kprintf("smp: warning: cpu%u did not finish a call within %llu us: it had not started it, "
+                "and now never will", cpu, (unsigned long long)timeout_us);
+        return;
+    }
+    kprintf("smp: warning: cpu%u did not finish a call within %llu us: it is running it; "
+            "waiting for it to end", cpu, (unsigned long long)timeout_us);
+    for (unsigned n = 2; !wait_done(cpu, time_deadline_us(timeout_us)); n++)
+        kprintf("smp: warning: cpu%u is still running a call after %llu us", cpu,
+                (unsigned long long)(n * timeout_us));
+    kprintf("smp: cpu%u finished the late call", cpu);
+}
+
+/* With interrupts off; after the call has ended or was taken back. */
+static void release(unsigned cpu)
+{
+    __atomic_store_n(&slots[cpu].state, CALL_FREE, __ATOMIC_RELAXED);
+    spin_unlock_raw(&slots[cpu].lock);
 }
 
 int smp_call(unsigned cpu, smp_call_fn fn, void *arg, uint64_t timeout_us)
@@ -72,41 +135,42 @@ int smp_call(unsigned cpu, smp_call_fn fn, void *arg, uint64_t timeout_us)
         return -1;
     }
     bool irqs = irq_save();
-    uint64_t seq = post(cpu, fn, arg);
-    irq_enable();
-    bool ok = wait_done(cpu, seq, time_deadline_us(timeout_us));
-    irq_disable();
-    spin_unlock_raw(&slots[cpu].lock);
-    irq_restore(irqs);
+    post(cpu, fn, arg);
+    irq_restore(irqs); /* wait as the caller was; this CPU's own calls are served either way */
+    bool ok = wait_done(cpu, time_deadline_us(timeout_us));
     if (!ok)
-        kprintf("smp: warning: cpu%u did not finish a call within %llu us", cpu, (unsigned long long)timeout_us);
+        end_late_call(cpu, timeout_us);
+    irq_disable();
+    release(cpu);
+    irq_restore(irqs);
     return ok ? 0 : -1;
 }
 
 unsigned smp_call_all(smp_call_fn fn, void *arg, uint64_t timeout_us)
 {
-    static uint64_t seqs[MAX_CPUS];
+    static bool posted[MAX_CPUS];
     static struct spinlock all_lock = SPINLOCK_INIT; /* one broadcast at a time */
     unsigned me = cpu_id(), n = ncpus_possible, late = 0;
     bool irqs = irq_save();
-    spin_lock_raw(&all_lock);
-    for (unsigned c = 0; c < n; c++)
-        seqs[c] = c != me && cpu_online(c) ? post(c, fn, arg) : 0;
-    irq_enable();
+    lock_serving(&all_lock);
+    for (unsigned c = 0; c < n; c++) {
+        posted[c] = c != me && cpu_online(c);
+        if (posted[c])
+            post(c, fn, arg);
+    }
+    irq_restore(irqs);
     fn(arg);
     uint64_t deadline = time_deadline_us(timeout_us);
     for (unsigned c = 0; c < n; c++) {
-        if (!seqs[c])
-            continue;
-        if (!wait_done(c, seqs[c], deadline)) {
-            kprintf("smp: warning: cpu%u did not finish a call within %llu us", c, (unsigned long long)timeout_us);
+        if (posted[c] && !wait_done(c, deadline)) {
+            end_late_call(c, timeout_us);
             late++;
         }
     }
     irq_disable();
     for (unsigned c = 0; c < n; c++)
-        if (seqs[c])
-            spin_unlock_raw(&slots[c].lock);
+        if (posted[c])
+            release(c);
     spin_unlock_raw(&all_lock);
     irq_restore(irqs);
     return late;

@@ -1,5 +1,7 @@
 /* Running a function on another CPU (or all): a fixed IPI on VEC_IPI_CALL, a per-CPU slot for
- * the function, and a bounded wait for completion. */
+ * the function, and a bounded wait for completion (docs/smp.md).  A call that did not finish in
+ * time is taken back if it had not started, and waited for if it had: when these return, no
+ * call of theirs is running or will run.  Every wait serves the calls sent to the waiting CPU. */
 #ifndef CADRE_SMP_CALL_H
 #define CADRE_SMP_CALL_H
 
@@ -12,11 +14,13 @@ typedef void (*smp_call_fn)(void *arg);
  * may wait that long for its turn. */
 #define SMP_CALL_TIMEOUT_US (2000000 + 20000 * (uint64_t)ncpus_possible)
 
-/* Runs fn(arg) on `cpu` (directly when it is this CPU) and waits for it to finish.
- * Returns 0, or -1 when the CPU is not online or did not finish in time (a line says so). */
+/* Runs fn(arg) on `cpu` (directly when it is this CPU) and waits for it to finish.  fn runs with
+ * interrupts off, in the call IPI's handler or in a wait of the target's own smp_call.
+ * Returns 0, or -1 when the CPU is not online or did not finish in time (lines say which, and
+ * whether fn ran). */
 int smp_call(unsigned cpu, smp_call_fn fn, void *arg, uint64_t timeout_us);
 /* Runs fn(arg) on every online CPU, this one included, all at once; returns how many did not
- * finish in time. */
+ * finish in time (one warning line each). */
 unsigned smp_call_all(smp_call_fn fn, void *arg, uint64_t timeout_us);
 void smp_call_init(void);
 /* Has `cpu` run fn(arg) from its idle loop, in task context with interrupts on (unlike
