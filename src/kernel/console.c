@@ -454,7 +454,9 @@ static void panic_takeover(int me)
 uint64_t console_panic_suppressed(void) { return READ_ONCE(panic_suppressed); }
 
 /* Waits while the text is still moving: a bound on silence, not on the total, since 70 KB of
- * lines from 255 CPUs can take many seconds of emulated port writes. */
+ * lines from 255 CPUs can take many seconds of emulated port writes.  A printer that has not
+ * moved for FLUSH_WAIT_US (its vCPU starved by a loaded host, or stuck) is taken over once, so
+ * that what is buffered still comes out before QEMU is told to exit. */
 void console_flush(void)
 {
     int me = (int)cpu_id();
@@ -467,15 +469,29 @@ void console_flush(void)
         return;
     uint64_t deadline = time_deadline_us(FLUSH_WAIT_US);
     uint64_t last_tail = READ_ONCE(tail);
+    bool took_over = false;
     flush(me);
     while ((READ_ONCE(head) != READ_ONCE(tail) || READ_ONCE(printer) != NO_CPU || READ_ONCE(nmi_text_waiting)) &&
-           !time_after(deadline) && !panic_elsewhere(me)) {
+           !panic_elsewhere(me)) {
         cpu_relax();
         flush(me);
         if (READ_ONCE(tail) != last_tail) {
             last_tail = READ_ONCE(tail);
             deadline = time_deadline_us(FLUSH_WAIT_US);
+            continue;
         }
+        if (!time_after(deadline))
+            continue;
+        int stalled = READ_ONCE(printer);
+        if (took_over || stalled == NO_CPU || stalled == me || !cas(&printer, stalled, NO_CPU))
+            break;
+        took_over = true; /* its loop sees it is no longer the printer and stops */
+        char note[NOTE_MAX];
+        size_t k = format_note(note, sizeof note, (unsigned)me,
+                               "console: cpu%d printed nothing for %u ms; cpu%d prints the rest", stalled,
+                               FLUSH_WAIT_US / 1000, me);
+        append(me, note, k);
+        deadline = time_deadline_us(FLUSH_WAIT_US);
     }
     serial_drain();
 }
