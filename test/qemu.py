@@ -541,14 +541,17 @@ def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | 
          until: str | re.Pattern | None = None, extra_args: Sequence[str] = (),
          name: str = "boot",
          on_match: Sequence[tuple[str | re.Pattern, Callable[[Qmp], object]]] = (),
-         serial_input: Sequence[tuple[str | re.Pattern, bytes]] | None = None) -> Boot:
+         serial_input: Sequence[tuple[str | re.Pattern, bytes]] | None = None,
+         serial_in_order: bool = False) -> Boot:
     """Boots the ISO once and returns what happened.
 
     cmdline: appended to GRUB's through fw_cfg.  smp: an int or an -smp string.  until: stop
     QEMU once a kernel line matches (rc None).  on_match: (regex, callback(qmp)) pairs, each
     called once, when its regex first matches a kernel line, with a connected Qmp.
     serial_input: (regex, bytes) pairs: the bytes go to COM1 when the regex first matches.
-    For each new line the order is: serial_input, on_match, until.  Never raises because of
+    serial_in_order: each pair's regex is looked for only in the lines after the previous pair
+    fired (a script of commands, each sent once the answer to the last one came; without it a
+    boot line that happens to match would send a command early).  For each new line the order is: serial_input, on_match, until.  Never raises because of
     what the guest did; if a callback raises, QEMU is stopped, the exception gets a `.boot`
     attribute (the Boot so far) and is re-raised."""
     iso = iso_path()
@@ -602,12 +605,16 @@ def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | 
                         continue
                     text = m.group(4)
                     if not exited:  # nobody to talk to once QEMU has gone
-                        for item in inputs:
+                        for k, item in enumerate(inputs):
+                            if serial_in_order and k and not inputs[k - 1][2]:
+                                break
                             if not item[2] and item[0].search(text):
                                 item[2] = True
                                 err_msg = reader.send(item[1])
                                 if err_msg:
                                     b.errors.append(f"serial input for /{item[0].pattern}/: {err_msg}")
+                                if serial_in_order:
+                                    break  # the next one looks from the next line on
                         for item in matchers:
                             if not item[2] and item[0].search(text):
                                 item[2] = True

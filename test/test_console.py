@@ -15,7 +15,7 @@ def chain(*steps):
 
 
 def test_commands(vm):
-    b = vm(smp=4, timeout=60, serial_input=chain(
+    b = vm(smp=4, timeout=60, serial_in_order=True, serial_input=chain(
         (READY, b"help\r"),
         (r"^console:   poweroff", b"cpus\r"),
         (r"^cpus: +3 ", b"routes\r"),
@@ -37,7 +37,7 @@ def test_commands(vm):
 
 
 def test_bad_input_never_crashes(vm):
-    b = vm(smp=2, timeout=60, serial_input=chain(
+    b = vm(smp=2, timeout=60, serial_in_order=True, serial_input=chain(
         (READY, b"bogus\r"),
         (r"^console: unknown command 'bogus'", b"affinity x y\r"),
         (r"^console: usage: affinity IRQ CPU", b"affinity 1 99\r"),

@@ -77,6 +77,7 @@ static bool s5(void)
             cpu_relax();
     }
     kprintf("cadre: ACPI S5 (SLP_TYP %u/%u)", acpi.s5_slp_typ_a, acpi.s5_slp_typ_b);
+    console_flush(); /* another CPU may be the printer: what is buffered must be out first */
     if (acpi.pm1b_cnt.address && acpi.pm1b_cnt.space_id == ACPI_GAS_SYSTEM_IO) {
         uint16_t b = (uint16_t)acpi.pm1b_cnt.address;
         outw(b, (inw(b) & ~(7u << PM1_SLP_TYP_SHIFT)) | acpi.s5_slp_typ_b << PM1_SLP_TYP_SHIFT | PM1_SLP_EN);
