@@ -1,4 +1,4 @@
-"""Deliberate faults (test=fault:NAME, src/kernel/faults.c).  A fatal one gives a complete,
+"""Deliberate faults (test=fault:NAME, src/ktest/faults.c).  A fatal one gives a complete,
 named panic report and ends QEMU with status 37; #BP and #DB are reported in one line and the
 kernel goes on (status 33)."""
 

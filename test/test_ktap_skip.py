@@ -1,5 +1,5 @@
 """KTAP skip reasons are printed whole (issue 11): a reason longer than 127 bytes was cut
-mid-word by ktest.c's buffer.  ktest_long_skip_reason_whole (src/kernel/ktest_tests.c) always
+mid-word by ktest.c's buffer.  ktest_long_skip_reason_whole (src/ktest/ktest_tests.c) always
 skips, with a reason of about 190 characters."""
 
 import qemu

@@ -12,7 +12,7 @@ What is measured:
   ipi_latency  bench=ipi_latency: IPI round trips from CPU 0 to every other CPU
   nmi_fanout   bench=nmi_fanout: one NMI to all-but-self until every CPU has taken it
   irq_entry    bench=irq_entry: a self-IPI loop, and the same sends without the interrupt
-(the kernel side is src/kernel/kbench_ipi.c).  Figures are printed, never judged: this script
+(the kernel side is src/ktest/kbench_ipi.c).  Figures are printed, never judged: this script
 fails only when it could not boot at all.
 
 Boots run one after the other: the figures are timings, and this machine has two cores.  Under
@@ -59,7 +59,7 @@ QUICK = {
     "kvm_boots": ((2, "parallel"),),
 }
 # A KVM boot: 40-60 s of GRUB and firmware here, plus the benchmarks' budgets (3 s + 10 s +
-# 2 s per target in src/kernel/kbench_ipi.c).
+# 2 s per target in src/ktest/kbench_ipi.c).
 KVM_TIMEOUT = 300.0
 # The ipi_latency plot shows one panel per (accel, smp) for these counts.
 LATENCY_PLOT_SMP = (8, 16)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, where they are missing.
-# Usage: tools/deps.sh build|run|test|bench
+# Usage: tools/deps.sh build|run|test|bench|dev
 # As root it runs apt-get; otherwise it uses sudo if that needs no password; otherwise it
 # prints the one command to run and fails.
 set -eu
@@ -11,7 +11,8 @@ case "${1:-build}" in
     run)   want="$build qemu-system-x86 gdb" ;;
     test)  want="$build qemu-system-x86 gdb clang lld llvm libclang-rt-14-dev python3 python3-pytest python3-pytest-xdist python3-pytest-timeout bochs bochsbios vgabios bochs-term" ;;
     bench) want="$build qemu-system-x86 python3 python3-matplotlib" ;;
-    *) echo "usage: $0 build|run|test|bench" >&2; exit 2 ;;
+    dev)   want="$build bear clang-format clang-tidy" ;;
+    *) echo "usage: $0 build|run|test|bench|dev" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -2,7 +2,7 @@
 # Make the kernel's symbol table, for symbolised backtraces, as a nasm source.
 # Usage: tools/gen-ksyms.sh build/cadre.pass1.elf > build/ksyms.asm   (/dev/null: an empty table)
 #
-# Layout (read by src/kernel/ksyms.c): a header {u64 count; u64 strings_offset}, then `count`
+# Layout (read by src/debug/ksyms.c): a header {u64 count; u64 strings_offset}, then `count`
 # entries {u64 address; u32 size; u32 name_offset} sorted by address, then the names, each
 # ending in NUL.  Only text symbols: a backtrace names code.
 set -eu

@@ -1,13 +1,14 @@
 #include "acpi/acpi_boot.h"
 
+#include "apic/ioapic.h"
 #include "apic/lapic.h"
 #include "boot/bootinfo.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "kernel/cmdline.h"
-#include "kernel/console.h"
-#include "kernel/power.h"
-#include "kernel/time.h"
+#include "core/cmdline.h"
+#include "core/console.h"
+#include "core/power.h"
+#include "core/time.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 
@@ -51,17 +52,34 @@ const struct acpi_cpu *acpi_cpu_by_apic_id(uint32_t apic_id)
     return NULL;
 }
 
-/* LINT pins from the MADT's local APIC NMI entries for this CPU's UID, or for all. */
-static struct lapic_lint lint_from_madt(unsigned cpu, unsigned pin)
+/* LINT pins from the MADT's local APIC NMI entries for a CPU's UID, or for all (cpu NULL: one
+ * the MADT does not list). */
+static struct lapic_lint lint_from_madt(const struct acpi_cpu *cpu, unsigned pin)
 {
     struct lapic_lint l = { 0 };
     uint16_t flags;
-    if (acpi_lint_nmi(&acpi, acpi_cpu_by_apic_id(per_cpu(cpu, apic_id)), pin, &flags)) {
+    if (acpi_lint_nmi(&acpi, cpu, pin, &flags)) {
         l.nmi = true;
         l.active_low = acpi_iso_active_low(flags, false);
         l.level = acpi_iso_level(flags, false);
     }
     return l;
+}
+
+/* Hands the local APIC driver every listed CPU's LINT wiring, by APIC ID, before any CPU but
+ * the BSP runs lapic_init (the BSP's runs later too, in cpu_init). */
+static void lint_table(void)
+{
+    lapic_set_lints_default(lint_from_madt(NULL, 0), lint_from_madt(NULL, 1));
+    for (unsigned i = 0; i < acpi.ncpus; i++)
+        lapic_set_lints(acpi.cpus[i].apic_id, lint_from_madt(&acpi.cpus[i], 0), lint_from_madt(&acpi.cpus[i], 1));
+}
+
+/* The I/O APICs the MADT lists, to their driver (Linux's mp_register_ioapic). */
+void acpi_register_ioapics(void)
+{
+    for (unsigned i = 0; i < acpi.nioapics; i++)
+        ioapic_register(acpi.ioapics[i].id, acpi.ioapics[i].address, acpi.ioapics[i].gsi_base);
 }
 
 /* ACPI 6.5 §7.4.2.5 and §4.8.3.2.1: SLP_TYPx with SLP_EN into PM1a (and PM1b) control. */
@@ -77,7 +95,6 @@ static bool s5(void)
             cpu_relax();
     }
     kprintf("cadre: ACPI S5 (SLP_TYP %u/%u)", acpi.s5_slp_typ_a, acpi.s5_slp_typ_b);
-    console_flush(); /* another CPU may be the printer: what is buffered must be out first */
     if (acpi.pm1b_cnt.address && acpi.pm1b_cnt.space_id == ACPI_GAS_SYSTEM_IO) {
         uint16_t b = (uint16_t)acpi.pm1b_cnt.address;
         outw(b, (inw(b) & ~(7u << PM1_SLP_TYP_SHIFT)) | acpi.s5_slp_typ_b << PM1_SLP_TYP_SHIFT | PM1_SLP_EN);
@@ -87,7 +104,6 @@ static bool s5(void)
     return false; /* still running: S5 did not take */
 }
 
-bool acpi_power_off(void) { return s5(); }
 
 void acpi_init(void)
 {
@@ -120,6 +136,8 @@ void acpi_init(void)
         kprintf("acpi: warning: tables unusable; one CPU, legacy interrupts");
         return;
     }
+    if (acpi.s5_valid)
+        power_register_off("ACPI S5", s5);
     if (acpi.nlapic_nmis)
-        lapic_lint_for_cpu = lint_from_madt;
+        lint_table();
 }

@@ -11,6 +11,9 @@ extern struct acpi_info acpi;
 extern bool acpi_ok;
 
 void acpi_init(void);
+/* Hands each I/O APIC of the MADT to the I/O APIC driver (after SMP bring-up: the log shows
+ * the routes after the CPUs). */
+void acpi_register_ioapics(void);
 /* The MADT entry for an APIC ID, or NULL. */
 const struct acpi_cpu *acpi_cpu_by_apic_id(uint32_t apic_id);
 

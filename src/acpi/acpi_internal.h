@@ -3,7 +3,7 @@
 #ifndef CADRE_ACPI_INTERNAL_H
 #define CADRE_ACPI_INTERNAL_H
 
-#include "acpi/acpi_tables.h"
+#include "acpi/acpi_info.h"
 
 /* System description table header (ACPI 6.5 §5.2.6, Table 5.4) */
 #define ACPI_HDR_SIGNATURE 0

@@ -1,5 +1,6 @@
 /* What acpi_parse() found, as lines for the boot log. */
 #include "acpi/acpi_internal.h"
+#include "acpi/acpi_tables.h"
 
 #ifdef CADRE_HOST
 #include <stdarg.h>

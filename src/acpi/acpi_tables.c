@@ -1,5 +1,6 @@
 /* RSDP search and checks, the RSDT/XSDT walk and the checks every table header gets. */
 #include "acpi/acpi_internal.h"
+#include "acpi/acpi_tables.h"
 
 #ifdef CADRE_HOST
 #include <stdarg.h>

@@ -6,10 +6,10 @@
 #include "cpu/percpu.h"
 #include "irq/irq.h"
 #include "irq/nmi.h"
-#include "irq/vectors.h"
-#include "kernel/hpet.h"
-#include "kernel/ktest.h"
-#include "kernel/time.h"
+#include "cpu/vectors.h"
+#include "dev/hpet.h"
+#include "ktest/ktest.h"
+#include "core/time.h"
 
 static volatile unsigned hits;
 static void count(struct regs *r, void *data)

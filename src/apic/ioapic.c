@@ -1,11 +1,12 @@
 #include "apic/ioapic.h"
 
-#include "acpi/acpi_boot.h"
-#include "kernel/console.h"
-#include "lib/spinlock.h"
+#include "core/console.h"
+#include "cpu/spinlock.h"
 #include "mm/paging.h"
 
 /* Registers, reached through an index (IOREGSEL) and a window (IOWIN) (datasheet §3.1). */
+/* A read from an address where no device answers returns all ones (PCI and ISA float high). */
+#define IOAPIC_NOTHING_THERE 0xffffffffu
 #define IOREGSEL 0x00
 #define IOWIN 0x10
 #define IOAPIC_MMIO_SIZE 0x20
@@ -64,30 +65,30 @@ bool ioapic_has_gsi(uint32_t gsi)
     return owner(gsi, &pin) != NULL;
 }
 
-void ioapic_init(void)
+bool ioapic_register(uint32_t id, uint32_t phys, uint32_t gsi_base)
 {
-    for (unsigned i = 0; i < acpi.nioapics && nioapics < IOAPIC_MAX; i++) {
-        const struct acpi_ioapic *a = &acpi.ioapics[i];
-        struct ioapic *io = &ioapics[nioapics];
-        io->regs = ioremap(a->address, IOAPIC_MMIO_SIZE);
-        io->id = a->id;
-        io->gsi_base = a->gsi_base;
-        uint32_t ver = rd(io, IOAPICVER);
-        if (ver == 0xffffffff) {
-            kprintf("ioapic: warning: nothing answers at %#x (MADT id %u); skipped", a->address, a->id);
-            continue;
-        }
-        io->entries = VER_MAX_REDIR(ver) + 1;
-        for (unsigned pin = 0; pin < io->entries; pin++) {
-            wr(io, IOREDTBL(pin), RTE_MASKED);
-            wr(io, IOREDTBL(pin) + 1, 0);
-        }
-        kprintf("ioapic: id %u at %#x, version 0x%x, gsi %u-%u, all %u entries masked", io->id, a->address,
-                ver & 0xff, io->gsi_base, io->gsi_base + io->entries - 1, io->entries);
-        nioapics++;
+    if (nioapics >= IOAPIC_MAX) {
+        kprintf("ioapic: warning: more than %u I/O APICs; id %u at %#x skipped", IOAPIC_MAX, id, phys);
+        return false;
     }
-    if (!nioapics)
-        kprintf("ioapic: warning: no I/O APIC; device interrupts are off");
+    struct ioapic *io = &ioapics[nioapics];
+    io->regs = ioremap(phys, IOAPIC_MMIO_SIZE);
+    io->id = id;
+    io->gsi_base = gsi_base;
+    uint32_t ver = rd(io, IOAPICVER);
+    if (ver == IOAPIC_NOTHING_THERE) {
+        kprintf("ioapic: warning: nothing answers at %#x (MADT id %u); skipped", phys, id);
+        return false;
+    }
+    io->entries = VER_MAX_REDIR(ver) + 1;
+    for (unsigned pin = 0; pin < io->entries; pin++) {
+        wr(io, IOREDTBL(pin), RTE_MASKED);
+        wr(io, IOREDTBL(pin) + 1, 0);
+    }
+    kprintf("ioapic: id %u at %#x, version 0x%x, gsi %u-%u, all %u entries masked", io->id, phys, ver & 0xff,
+            io->gsi_base, io->gsi_base + io->entries - 1, io->entries);
+    nioapics++;
+    return true;
 }
 
 static uint32_t low_of(const struct rte *e)

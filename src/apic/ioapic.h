@@ -25,8 +25,13 @@ struct rte {
 };
 
 #define IOAPIC_MAX 16
+/* The highest APIC ID a redirection entry can name: its destination is 8 bits, and in physical
+ * mode 0xff is the broadcast (82093AA datasheet §3.2.4; SDM vol. 3A §11.6.2.1). */
+#define RTE_DEST_MAX 0xfe
 
-void ioapic_init(void);
+/* One I/O APIC the firmware lists (src/acpi/ hands each over, as Linux's mp_register_ioapic):
+ * mapped, checked (a line if nothing answers) and every entry masked. */
+bool ioapic_register(uint32_t id, uint32_t phys, uint32_t gsi_base);
 unsigned ioapic_count(void);
 /* Whether a GSI belongs to an I/O APIC. */
 bool ioapic_has_gsi(uint32_t gsi);

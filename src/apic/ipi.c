@@ -3,8 +3,8 @@
 #include "apic/lapic.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "kernel/console.h"
-#include "kernel/time.h"
+#include "core/console.h"
+#include "core/time.h"
 
 /* ICR fields (SDM vol. 3A figure 11-12) */
 #define ICR_VECTOR_MASK 0xff

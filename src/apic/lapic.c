@@ -2,11 +2,10 @@
 
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "irq/irq.h"
-#include "irq/vectors.h"
-#include "kernel/cmdline.h"
-#include "kernel/console.h"
-#include "kernel/panic.h"
+#include "cpu/vectors.h"
+#include "core/cmdline.h"
+#include "core/console.h"
+#include "debug/panic.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 
@@ -20,12 +19,33 @@ static volatile uint32_t *mmio;
 static bool force_xapic;
 static uint64_t errors[MAX_CPUS];
 
-static struct lapic_lint default_lint(unsigned cpu, unsigned pin)
+/* LINT wiring by APIC ID (lapic_set_lints); `other` for a CPU the table does not name. */
+static struct lint_entry {
+    uint32_t apic_id;
+    struct lapic_lint pin[LAPIC_LINT_PINS];
+} lint_table[MAX_CPUS];
+static unsigned nlints;
+static struct lapic_lint lint_other[LAPIC_LINT_PINS] = { { .nmi = false }, { .nmi = true } };
+
+void lapic_set_lints(uint32_t apic_id, struct lapic_lint lint0, struct lapic_lint lint1)
 {
-    (void)cpu;
-    return (struct lapic_lint){ .nmi = pin == 1 };
+    if (nlints < MAX_CPUS)
+        lint_table[nlints++] = (struct lint_entry){ .apic_id = apic_id, .pin = { lint0, lint1 } };
 }
-struct lapic_lint (*lapic_lint_for_cpu)(unsigned cpu, unsigned pin) = default_lint;
+
+void lapic_set_lints_default(struct lapic_lint lint0, struct lapic_lint lint1)
+{
+    lint_other[0] = lint0;
+    lint_other[1] = lint1;
+}
+
+static struct lapic_lint lint_of(uint32_t apic_id, unsigned pin)
+{
+    for (unsigned i = 0; i < nlints; i++)
+        if (lint_table[i].apic_id == apic_id)
+            return lint_table[i].pin[pin];
+    return lint_other[pin];
+}
 
 static const char *param_apic(const char *v)
 {
@@ -67,8 +87,9 @@ uint32_t lapic_id(void)
 
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
 
-bool lapic_in_service(unsigned v) { return lapic_read(LAPIC_ISR + (v / 32) * 0x10) >> (v % 32) & 1; }
-bool lapic_pending(unsigned v) { return lapic_read(LAPIC_IRR + (v / 32) * 0x10) >> (v % 32) & 1; }
+/* The ISR and IRR are 256 bits each: 8 registers of 32 bits, LAPIC_BITMAP_STRIDE apart. */
+bool lapic_in_service(unsigned v) { return lapic_read(LAPIC_ISR + (v / 32) * LAPIC_BITMAP_STRIDE) >> (v % 32) & 1; }
+bool lapic_pending(unsigned v) { return lapic_read(LAPIC_IRR + (v / 32) * LAPIC_BITMAP_STRIDE) >> (v % 32) & 1; }
 
 /* TPR bits 7-4 are the class, 3-0 a sub-class (SDM vol. 3A figure 11-18). */
 void lapic_set_tpr_class(unsigned class) { lapic_write(LAPIC_TPR, (class & 0xf) << 4); }
@@ -78,17 +99,15 @@ uint64_t lapic_error_count(unsigned cpu) { return cpu < MAX_CPUS ? errors[cpu] :
 
 /* The spurious vector is not put in service, so it gets no EOI: an EOI here would retire
  * whatever else is in service (SDM vol. 3A §11.9). */
-static void spurious(struct regs *r, void *data)
+void lapic_spurious_interrupt(void)
 {
-    (void)r, (void)data;
     uint64_t n = ++this_cpu()->spurious_count;
     kprintf("apic: spurious interrupt (vector 0x%x) on cpu%u; no EOI (%llu so far)", VEC_SPURIOUS,
             cpu_id(), (unsigned long long)n);
 }
 
-static void apic_error(struct regs *r, void *data)
+void lapic_error_interrupt(void)
 {
-    (void)r, (void)data;
     /* A write arms the ESR to show what happened since the last write (SDM vol. 3A §11.5.3). */
     lapic_write(LAPIC_ESR, 0);
     uint32_t esr = lapic_read(LAPIC_ESR);
@@ -124,8 +143,6 @@ void lapic_setup(uint64_t madt_address)
                 (unsigned long long)madt_address, (unsigned long long)phys);
     if (mode == LAPIC_XAPIC)
         mmio = ioremap(phys, LAPIC_MMIO_SIZE);
-    irq_set_handler(VEC_SPURIOUS, spurious, NULL, "apic spurious");
-    irq_set_handler(VEC_APIC_ERROR, apic_error, NULL, "apic error");
     kprintf("apic: local APIC in %s mode (the CPU %s x2APIC)", lapic_mode_name(),
             has_x2 ? "has" : "has no");
     if (mode == LAPIC_XAPIC)
@@ -134,7 +151,7 @@ void lapic_setup(uint64_t madt_address)
 
 static uint32_t lint_value(unsigned pin)
 {
-    struct lapic_lint l = lapic_lint_for_cpu(cpu_id(), pin);
+    struct lapic_lint l = lint_of(this_cpu_read(apic_id), pin);
     if (!l.nmi)
         return LVT_MASKED;
     /* NMI delivery is always edge-sensitive (SDM vol. 3A §11.5.1): trigger is not set. */

@@ -16,6 +16,7 @@
 #define LAPIC_SVR 0x0f0   /* spurious interrupt vector */
 #define   SVR_ENABLE 0x100
 #define LAPIC_ISR 0x100   /* in service: 8 registers, 0x10 apart */
+#define LAPIC_BITMAP_STRIDE 0x10 /* ISR, TMR, IRR: one 32-bit register every 16 bytes (§11.4.1) */
 #define LAPIC_TMR 0x180   /* trigger mode */
 #define LAPIC_IRR 0x200   /* interrupt request */
 #define LAPIC_ESR 0x280   /* error status */
@@ -78,13 +79,22 @@ bool lapic_pending(unsigned vector);
 void lapic_set_tpr_class(unsigned class);
 unsigned lapic_tpr_class(void);
 
-/* Which LINT pins carry NMI for this CPU (from the MADT's local APIC NMI entries). */
+/* Which LINT pins carry NMI for this CPU (from the MADT's local APIC NMI entries); LINT0 and
+ * LINT1 (SDM vol. 3A §11.5.1). */
+#define LAPIC_LINT_PINS 2
 struct lapic_lint {
     bool nmi;
     bool active_low, level;
 };
-/* Filled by the ACPI code before any CPU runs lapic_init; default: LINT1 NMI, LINT0 masked. */
-extern struct lapic_lint (*lapic_lint_for_cpu)(unsigned cpu, unsigned pin);
+/* The firmware's LINT wiring, handed over by acpi_init before any CPU runs lapic_init: for the
+ * CPU with this APIC ID, and for any CPU not given (set_lints_default).  Without any call, LINT1
+ * is NMI and LINT0 masked (the PC wiring, MP spec §5.1). */
+void lapic_set_lints(uint32_t apic_id, struct lapic_lint lint0, struct lapic_lint lint1);
+void lapic_set_lints_default(struct lapic_lint lint0, struct lapic_lint lint1);
+
+/* The handlers of the local APIC's own vectors, installed by irq_init (src/irq/irq.c). */
+void lapic_spurious_interrupt(void);
+void lapic_error_interrupt(void);
 
 /* Counters read by the interrupt table */
 uint64_t lapic_error_count(unsigned cpu);

@@ -3,11 +3,10 @@
 #include "apic/lapic.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "irq/irq.h"
-#include "irq/vectors.h"
-#include "kernel/cmdline.h"
-#include "kernel/console.h"
-#include "kernel/time.h"
+#include "cpu/vectors.h"
+#include "core/cmdline.h"
+#include "core/console.h"
+#include "core/time.h"
 #include "lib/string.h"
 
 #define CALIBRATE_US 10000
@@ -63,9 +62,8 @@ unsigned lapic_timer_intervals(unsigned cpu, uint64_t *out, unsigned max)
     return got;
 }
 
-static void tick(struct regs *r, void *data)
+void lapic_timer_interrupt(void)
 {
-    (void)r, (void)data;
     unsigned cpu = cpu_id();
     tick_tsc[cpu][ticks[cpu] % TICK_HISTORY] = rdtsc();
     ticks[cpu]++;
@@ -101,7 +99,6 @@ void lapic_timer_calibrate(void)
     rate_hz = MAX(MIN(a, b), MIN(MAX(a, b), c));
     use_deadline = allow_deadline && (cpuid(1, 0).ecx & CPUID_1_ECX_TSC_DEADLINE);
     period_tsc = tsc_khz() * 1000 / hz;
-    irq_set_handler(VEC_LAPIC_TIMER, tick, NULL, "local timer");
     kprintf("apic: timer %llu.%03llu MHz (divide by %u, measured against the TSC), tick %u Hz in %s mode",
             (unsigned long long)(rate_hz / 1000000), (unsigned long long)(rate_hz / 1000 % 1000),
             TIMER_DIVISOR, hz, use_deadline ? "TSC-deadline" : "periodic");

@@ -18,4 +18,7 @@ uint64_t lapic_timer_ticks(unsigned cpu);
 /* TSC cycles between this CPU's last ticks (at most 15), oldest first; call it on `cpu`. */
 unsigned lapic_timer_intervals(unsigned cpu, uint64_t *out, unsigned max);
 
+/* The tick, installed on VEC_LAPIC_TIMER by irq_init (src/irq/irq.c). */
+void lapic_timer_interrupt(void);
+
 #endif

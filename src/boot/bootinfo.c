@@ -1,7 +1,7 @@
 #include "boot/bootinfo.h"
 
-#include "kernel/console.h"
-#include "kernel/layout.defs.h"
+#include "core/console.h"
+#include "cpu/layout.defs.h"
 #include "lib/string.h"
 
 struct boot_info boot_info;

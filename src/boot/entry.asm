@@ -10,7 +10,7 @@
 ;    the early IDT and call kmain(multiboot2 information, physical address).
 
 %include "cpu/x86.inc"
-%include "kernel/layout.inc"
+%include "cpu/layout.inc"
 %include "boot/multiboot2.inc"
 
 COM1            equ 0x3f8
@@ -237,7 +237,6 @@ boot32_stack_top:
 ; ---------------------------------------------------------------------------------------------
 section .text.entry progbits alloc exec nowrite
 extern kmain
-extern idt_early_init
 extern bsp_percpu
 global higher_half_entry
 higher_half_entry:
@@ -268,8 +267,7 @@ higher_half_entry:
     wrmsr
     mov ebx, esi                ; multiboot2 information, physical: zero-extended (the upper
                                 ; halves were undefined) and in a register C preserves
-    call idt_early_init         ; every exception vector reports from here on
-    mov edi, ebx
+    mov edi, ebx                ; kmain's first call loads the early IDT (src/init/main.c)
     call kmain
 .halt:
     cli

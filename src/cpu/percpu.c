@@ -1,10 +1,6 @@
 #include "cpu/percpu.h"
 
 #include "cpu/cpu.h"
-#include "cpu/stacks.h"
-#include "kernel/panic.h"
-#include "mm/paging.h"
-#include "mm/pmm.h"
 
 /* The BSP's area is static, so GS can point at it before any allocator exists
  * (src/boot/entry.asm sets IA32_GS_BASE to it before the first C function). */
@@ -16,8 +12,6 @@ struct percpu bsp_percpu __aligned(64) = {
 
 struct percpu *percpu_areas[MAX_CPUS] = { &bsp_percpu };
 unsigned ncpus_possible = 1;
-
-extern char boot_stack_bottom[], boot_stack_top[];
 
 __no_stack_protector void percpu_canary_init(void)
 {
@@ -35,61 +29,6 @@ __no_stack_protector void percpu_canary_init(void)
     if (!c)
         c = 0x5a5a5a5a5a5a5a5aULL;
     this_cpu_write(stack_canary, c);
-}
-
-static struct percpu_stack make_stack(size_t size, const char *name, unsigned cpu)
-{
-    uintptr_t lo = stack_map(size);
-    if (!lo)
-        panic("percpu: no memory for the %s stack of cpu%u", name, cpu);
-    stack_register(lo, lo + size, name, (int)cpu);
-    return (struct percpu_stack){ lo, lo + size };
-}
-
-struct percpu *percpu_create(unsigned n, uint32_t apic_id)
-{
-    static const char *const ist_names[IST_COUNT + 1] = {
-        [IST_DF] = "#DF", [IST_NMI] = "NMI entry (IST2)", [IST_DB] = "#DB", [IST_MC] = "#MC",
-    };
-    static const size_t ist_sizes[IST_COUNT + 1] = {
-        [IST_DF] = IST_STACK_SIZE, [IST_NMI] = IST_STACK_SIZE, [IST_DB] = IST_STACK_SIZE,
-        [IST_MC] = IST_STACK_SIZE,
-    };
-    if (n >= MAX_CPUS)
-        panic("percpu: cpu%u is beyond MAX_CPUS (%u)", n, MAX_CPUS);
-    struct percpu *pc;
-    if (n == 0) {
-        pc = &bsp_percpu;
-        pc->kernel_stack = (struct percpu_stack){ (uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top };
-    } else {
-        size_t pages = ALIGN_UP(sizeof(struct percpu), PAGE_SIZE) / PAGE_SIZE;
-        uint64_t phys = pmm_alloc_pages(pages);
-        if (!phys)
-            panic("percpu: no memory for the area of cpu%u", n);
-        pc = phys_to_virt(phys);
-        pc->self = pc;
-        pc->cpu = n;
-        pc->state = CPU_ABSENT;
-        pc->kernel_stack = make_stack(KERNEL_STACK_SIZE, "kernel", n);
-    }
-    pc->apic_id = apic_id;
-    pc->irq_stack = make_stack(IRQ_STACK_SIZE, "IRQ", n);
-    pc->irq_stack_top = pc->irq_stack.hi;
-    for (unsigned i = 1; i <= IST_COUNT; i++)
-        pc->ist_stack[i] = make_stack(ist_sizes[i], ist_names[i], n);
-
-    pc->nmi_stack = make_stack(IST_STACK_SIZE, "NMI", n);
-    pc->nmi_work_top = pc->nmi_stack.hi;
-    /* TSS.RSP0: where an interrupt from ring 3 lands; IST1-4 (SDM vol. 3A §8.7). */
-    pc->tss.rsp[0] = pc->kernel_stack.hi;
-    for (unsigned i = 1; i <= IST_COUNT; i++)
-        pc->tss.ist[i - 1] = pc->ist_stack[i].hi;
-    pc->tss.iopb_offset = sizeof(struct tss);
-
-    percpu_areas[n] = pc;
-    if (n >= ncpus_possible)
-        ncpus_possible = n + 1;
-    return pc;
 }
 
 void percpu_load(struct percpu *pc) { wrmsr(MSR_GS_BASE, (uintptr_t)pc); }

@@ -1,6 +1,6 @@
 /* The per-CPU area: one per CPU, found through IA32_GS_BASE (docs/percpu.md).
  *
- * Its head follows the seeds' fixed_percpu_data: a self pointer at %gs:0 and the stack-protector
+ * Its head follows Linux's fixed_percpu_data (arch/x86/include/asm/processor.h): a self pointer at %gs:0 and the stack-protector
  * canary at %gs:40, where -mstack-protector-guard-reg=gs -mstack-protector-guard-offset=40 makes
  * the compiler look for it.  The words between hold what the interrupt entry needs on every
  * interrupt (IRQ stack, nesting count).  this_cpu_read/this_cpu_write go through a __seg_gs
@@ -110,9 +110,6 @@ static inline unsigned cpu_id(void) { return this_cpu_read(cpu); }
 /* Sets this CPU's canary.  Call it only from a function that never returns and has no stack
  * protector itself (kmain, the AP entry): frames already on the stack hold the old value. */
 void percpu_canary_init(void);
-/* Makes CPU n's area and its stacks (on the BSP, before the CPU runs).  n = 0 is the BSP's
- * static area; it only gets its stacks. */
-struct percpu *percpu_create(unsigned n, uint32_t apic_id);
 /* Points IA32_GS_BASE at `pc` on the calling CPU. */
 void percpu_load(struct percpu *pc);
 

@@ -104,7 +104,13 @@
 #define VEC_PF 14
 #define VEC_MC 18
 #define VEC_SYSCALL_GATE 0x80 /* int 0x80: a DPL-3 gate for system calls */
+/* A selector's requested privilege level, bits 0-1 (SDM vol. 3A §3.4.2) */
+#define SEL_RPL_MASK 0x3
+#define SEL_RPL_USER 0x3
 #define NUM_EXCEPTIONS 32
+/* The exceptions for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30 (SDM vol. 3A
+ * table 6-1; 21 #CP, 29 #VC and 30 #SX from the SDM and AMD's APM vol. 2 §8.2). */
+#define EXC_ERROR_CODE_MASK 0x60227d00
 #define NUM_VECTORS 256
 
 #endif

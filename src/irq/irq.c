@@ -1,11 +1,13 @@
 #include "irq/irq.h"
 
 #include "apic/lapic.h"
+#include "apic/lapic_timer.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
+#include "cpu/vectors.h"
 #include "irq/pic.h"
-#include "kernel/console.h"
-#include "lib/spinlock.h"
+#include "core/console.h"
+#include "cpu/spinlock.h"
 
 /* What a device vector's `state` holds (below, run_device). */
 #define IRQ_RUNNING 0x1 /* a CPU is in the handler */
@@ -66,6 +68,33 @@ uint64_t irq_handed_over(unsigned vector)
 }
 
 const char *irq_handler_name(unsigned vector) { return vector < NUM_VECTORS ? handlers[vector].name : NULL; }
+
+/* The local APIC's own vectors: the driver (src/apic/) has the handlers, this layer routes to
+ * them, as Linux's generic IRQ code installs the APIC's vectors. */
+static void on_spurious(struct regs *r, void *data)
+{
+    (void)r, (void)data;
+    lapic_spurious_interrupt();
+}
+
+static void on_apic_error(struct regs *r, void *data)
+{
+    (void)r, (void)data;
+    lapic_error_interrupt();
+}
+
+static void on_timer(struct regs *r, void *data)
+{
+    (void)r, (void)data;
+    lapic_timer_interrupt();
+}
+
+void irq_init(void)
+{
+    irq_set_handler(VEC_SPURIOUS, on_spurious, NULL, "apic spurious");
+    irq_set_handler(VEC_APIC_ERROR, on_apic_error, NULL, "apic error");
+    irq_set_handler(VEC_LAPIC_TIMER, on_timer, NULL, "local timer");
+}
 
 /* EOI only for a vector the local APIC has in service: not for the spurious vector, a software
  * `int n`, or the 8259's vectors (SDM vol. 3A §11.8.5, §11.9). */

@@ -22,6 +22,10 @@ bool irq_in_progress(unsigned vector);
 uint64_t irq_handed_over(unsigned vector);
 const char *irq_handler_name(unsigned vector);
 
+/* Installs the handlers of the local APIC's own vectors (spurious, error, timer): at boot,
+ * after lapic_setup and before interrupts are on. */
+void irq_init(void);
+
 /* Called from interrupt_dispatch for vectors >= 32, on the IRQ stack. */
 void irq_dispatch(struct regs *r);
 

@@ -2,11 +2,11 @@
 
 #include "apic/lapic.h"
 #include "cpu/percpu.h"
-#include "cpu/traps.h"
+#include "debug/exceptions.h"
 #include "irq/irq.h"
 #include "irq/route.h"
-#include "kernel/cmdline.h"
-#include "kernel/console.h"
+#include "core/cmdline.h"
+#include "core/console.h"
 #include "lib/printf.h"
 
 #define COLUMNS 8

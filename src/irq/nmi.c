@@ -3,13 +3,15 @@
 #include "apic/ipi.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "cpu/stacks.h"
-#include "kernel/backtrace.h"
-#include "kernel/console.h"
-#include "kernel/ksyms.h"
-#include "kernel/panic.h"
-#include "kernel/time.h"
+#include "debug/stacks.h"
+#include "debug/backtrace.h"
+#include "core/console.h"
+#include "debug/ksyms.h"
+#include "debug/regs_dump.h"
+#include "debug/panic.h"
+#include "core/time.h"
 #include "lib/printf.h"
+#include "user/user.h"
 
 /* System control port B (port 0x61): why the chipset raised an external NMI (PC/AT; Linux's
  * NMI_REASON_PORT). */
@@ -30,14 +32,8 @@ static void print_regs_and_backtrace(const struct regs *r)
     console_lock();
     kprintf("nmi: backtrace of cpu%u (apic %u), interrupted at %016lx <%s> on %s", cpu_id(),
             this_cpu_read(apic_id), (unsigned long)r->rip, sym, stack);
-    kprintf("  RAX %016lx RBX %016lx RCX %016lx RDX %016lx", (unsigned long)r->rax, (unsigned long)r->rbx,
-            (unsigned long)r->rcx, (unsigned long)r->rdx);
-    kprintf("  RSI %016lx RDI %016lx RBP %016lx RSP %016lx", (unsigned long)r->rsi, (unsigned long)r->rdi,
-            (unsigned long)r->rbp, (unsigned long)r->rsp);
-    kprintf("  R8  %016lx R9  %016lx R10 %016lx R11 %016lx", (unsigned long)r->r8, (unsigned long)r->r9,
-            (unsigned long)r->r10, (unsigned long)r->r11);
-    kprintf("  R12 %016lx R13 %016lx R14 %016lx R15 %016lx RFLAGS %016lx", (unsigned long)r->r12,
-            (unsigned long)r->r13, (unsigned long)r->r14, (unsigned long)r->r15, (unsigned long)r->rflags);
+    kprintf("  RSP %016lx RFLAGS %016lx", (unsigned long)r->rsp, (unsigned long)r->rflags);
+    regs_print_general(r);
     backtrace_print(r->rip, r->rbp);
     console_unlock();
 }
@@ -52,7 +48,7 @@ static void external(struct percpu *pc, const struct regs *r)
             reason & NMI_REASON_SERR ? "SERR, system error " : "",
             reason & NMI_REASON_IOCHK ? "IOCHK, I/O channel check " : "",
             reason & (NMI_REASON_SERR | NMI_REASON_IOCHK) ? "" : "no SERR/IOCHK: LINT1, e.g. the host's inject-nmi",
-            (unsigned)(r->cs & 3), rdmsr(MSR_GS_BASE) == (uintptr_t)pc ? "ok" : "WRONG");
+            (unsigned)(r->cs & SEL_RPL_MASK), rdmsr(MSR_GS_BASE) == (uintptr_t)pc ? "ok" : "WRONG");
 }
 
 /* Test: a #BP inside the handler (its IRET unblocks NMIs), then a second NMI to this CPU, which
@@ -75,6 +71,7 @@ void nmi_repeat_noted(struct regs *r)
 void nmi_dispatch(struct regs *r)
 {
     struct percpu *pc = this_cpu();
+    user_entry_note(USER_ENTRY_NMI, r); /* the tests' record of RFLAGS on entry from ring 3 */
     pc->nmi_count++;
     pc->last_nmi_rsp = read_rsp();
     uint32_t req = __atomic_exchange_n(&pc->nmi_requests, 0, __ATOMIC_ACQ_REL);
@@ -185,6 +182,8 @@ unsigned nmi_backtrace_all(void)
     console_unlock();
     return done;
 }
+
+void nmi_init(void) { panic_register_stop_others(nmi_stop_others); }
 
 void nmi_stop_others(void)
 {

@@ -1,4 +1,4 @@
-/* NMI handling (docs/nmi.md): the entry in src/cpu/isr.asm makes nested NMIs safe; this is
+/* NMI handling (docs/nmi.md): the entry in src/irq/isr.asm makes nested NMIs safe; this is
  * what the handler does.  An NMI carries no data, so a CPU that sends one on purpose first sets
  * request bits in the target's per-CPU area; an NMI with no request is external (LINT1: the
  * host's inject-nmi, or a chipset error reported through port 0x61). */
@@ -29,5 +29,7 @@ int nmi_broadcast(enum nmi_request req);
 unsigned nmi_backtrace_all(void);
 /* For the panic path: stops every other online CPU with an NMI, waiting a bounded time. */
 void nmi_stop_others(void);
+/* Registers nmi_stop_others as the panic path's way to stop the other CPUs. */
+void nmi_init(void);
 
 #endif

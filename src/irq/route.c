@@ -4,11 +4,11 @@
 #include "apic/ioapic.h"
 #include "apic/lapic.h"
 #include "cpu/percpu.h"
-#include "irq/vectors.h"
-#include "kernel/cmdline.h"
-#include "kernel/console.h"
-#include "kernel/time.h"
-#include "lib/spinlock.h"
+#include "cpu/vectors.h"
+#include "core/cmdline.h"
+#include "core/console.h"
+#include "core/time.h"
+#include "cpu/spinlock.h"
 #include "lib/string.h"
 
 struct irq_route ioapic_routes[IRQ_MAX_ROUTES];
@@ -60,7 +60,7 @@ KERNEL_PARAM("irq.affinity", param_affinity, "IRQ:CPU,...: route these ISA IRQs 
 static bool routable(unsigned cpu)
 {
     /* Without interrupt remapping an I/O APIC entry names an 8-bit APIC ID. */
-    return cpu_online(cpu) && per_cpu(cpu, apic_id) <= 0xfe;
+    return cpu_online(cpu) && per_cpu(cpu, apic_id) <= RTE_DEST_MAX;
 }
 
 static unsigned choose_cpu(unsigned irq)
@@ -84,9 +84,9 @@ static unsigned choose_cpu(unsigned irq)
 static const struct {
     unsigned first, last;
 } class_range[] = {
-    [IRQ_PRIO_LOW] = { VEC_DEVICE_LOW_FIRST, VEC_DEVICE_NORMAL_FIRST - 1 },
-    [IRQ_PRIO_NORMAL] = { VEC_DEVICE_NORMAL_FIRST, VEC_DEVICE_URGENT_FIRST - 1 },
-    [IRQ_PRIO_URGENT] = { VEC_DEVICE_URGENT_FIRST, VEC_DEVICE_LAST },
+    [IRQ_PRIO_LOW] = { .first = VEC_DEVICE_LOW_FIRST, .last = VEC_DEVICE_NORMAL_FIRST - 1 },
+    [IRQ_PRIO_NORMAL] = { .first = VEC_DEVICE_NORMAL_FIRST, .last = VEC_DEVICE_URGENT_FIRST - 1 },
+    [IRQ_PRIO_URGENT] = { .first = VEC_DEVICE_URGENT_FIRST, .last = VEC_DEVICE_LAST },
 };
 
 const struct irq_route *irq_route_of(unsigned irq)

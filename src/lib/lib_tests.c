@@ -1,5 +1,5 @@
 /* In-kernel tests of the small C library the console stands on. */
-#include "kernel/ktest.h"
+#include "ktest/ktest.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 

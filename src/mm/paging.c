@@ -2,9 +2,9 @@
 
 #include "boot/bootinfo.h"
 #include "cpu/cpu.h"
-#include "kernel/console.h"
-#include "kernel/panic.h"
-#include "lib/spinlock.h"
+#include "core/console.h"
+#include "debug/panic.h"
+#include "cpu/spinlock.h"
 #include "lib/string.h"
 #include "mm/pmm.h"
 

@@ -5,10 +5,9 @@
 #define CADRE_PAGING_H
 
 #include "cpu/x86.defs.h"
-#include "kernel/layout.defs.h"
+#include "cpu/layout.defs.h"
 #include "lib/compiler.h"
-
-static inline void *phys_to_virt(uint64_t phys) { return (void *)(uintptr_t)(phys + DIRECT_MAP_BASE); }
+#include "mm/direct_map.h"
 /* For direct-map and kernel-image addresses; anything else walks the tables (0 if unmapped). */
 uint64_t virt_to_phys(const void *va);
 

@@ -1,12 +1,12 @@
 #include "mm/pmm.h"
 
 #include "boot/bootinfo.h"
-#include "kernel/console.h"
-#include "kernel/layout.defs.h"
-#include "kernel/panic.h"
-#include "lib/spinlock.h"
+#include "core/console.h"
+#include "cpu/layout.defs.h"
+#include "debug/panic.h"
+#include "cpu/spinlock.h"
 #include "lib/string.h"
-#include "mm/paging.h"
+#include "mm/direct_map.h"
 
 extern char _boot_start[], _kernel_end[];
 

@@ -5,15 +5,16 @@
 #include "apic/lapic.h"
 #include "boot/bootinfo.h"
 #include "cpu/cpu.h"
-#include "cpu/cpu_init.h"
+#include "smp/cpu_init.h"
 #include "cpu/percpu.h"
+#include "smp/cpu_areas.h"
 #include "irq/irq.h"
-#include "irq/vectors.h"
-#include "kernel/cmdline.h"
-#include "kernel/cmos.h"
-#include "kernel/console.h"
-#include "kernel/panic.h"
-#include "kernel/time.h"
+#include "cpu/vectors.h"
+#include "core/cmdline.h"
+#include "cpu/cmos.h"
+#include "core/console.h"
+#include "debug/panic.h"
+#include "core/time.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
@@ -123,7 +124,7 @@ static bool trampoline_install(void)
     uint8_t *page = phys_to_virt(TRAMPOLINE_PHYS);
     memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
     struct trampoline_params *p = (struct trampoline_params *)(page + TP_PARAMS);
-    /* Accessed bits preset, so the CPU never needs to write the GDT (anchor bug 1). */
+    /* Accessed bits preset, so the CPU never needs to write the GDT (a CPU that must set an Accessed bit writes the GDT, which may be read-only, and faults: SDM vol. 3A §3.4.5.1). */
     p->gdt[0] = 0;
     p->gdt[TGDT_CODE32 / 8] = DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
     p->gdt[TGDT_DATA / 8] = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;

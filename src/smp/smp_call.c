@@ -4,10 +4,10 @@
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
 #include "irq/irq.h"
-#include "irq/vectors.h"
-#include "kernel/console.h"
-#include "kernel/time.h"
-#include "lib/spinlock.h"
+#include "cpu/vectors.h"
+#include "core/console.h"
+#include "core/time.h"
+#include "cpu/spinlock.h"
 
 /* One slot per target CPU.  A sender holds its lock from posting to the end of the call, so
  * one call at a time is in a slot, and moves `state` FREE -> POSTED; the target moves it
@@ -56,14 +56,11 @@ void smp_call_init(void) { irq_set_handler(VEC_IPI_CALL, call_ipi, NULL, "smp ca
  * waiting for us. */
 static void lock_serving(struct spinlock *l)
 {
-    unsigned backoff = 1;
+    struct backoff b = BACKOFF_INIT;
     while (!spin_trylock(l)) {
         do {
             serve_own_call();
-            for (unsigned i = 0; i < backoff; i++)
-                cpu_relax();
-            if (backoff < SPIN_BACKOFF_MAX)
-                backoff <<= 1;
+            backoff_wait(&b);
         } while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED));
     }
 }
@@ -82,7 +79,7 @@ static void post(unsigned cpu, smp_call_fn fn, void *arg)
 static bool wait_done(unsigned cpu, uint64_t deadline)
 {
     struct call_slot *s = &slots[cpu];
-    unsigned backoff = 1;
+    struct backoff b = BACKOFF_INIT;
     while (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != CALL_DONE) {
         console_flush_pending(); /* what the targets printed from their handlers */
         serve_own_call();
@@ -90,10 +87,7 @@ static bool wait_done(unsigned cpu, uint64_t deadline)
             break;
         if (time_after(deadline))
             return false;
-        for (unsigned i = 0; i < backoff; i++)
-            cpu_relax();
-        if (backoff < SPIN_BACKOFF_MAX)
-            backoff <<= 1;
+        backoff_wait(&b);
     }
     return true;
 }

@@ -4,9 +4,9 @@
  * without one. */
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "kernel/console.h"
-#include "kernel/ktest.h"
-#include "kernel/time.h"
+#include "core/console.h"
+#include "ktest/ktest.h"
+#include "core/time.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 

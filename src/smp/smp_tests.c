@@ -2,9 +2,9 @@
  * #BP on its own stack at the same time; and what bring-up leaves behind for the BIOS. */
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "kernel/cmos.h"
-#include "kernel/console.h"
-#include "kernel/ktest.h"
+#include "cpu/cmos.h"
+#include "core/console.h"
+#include "ktest/ktest.h"
 #include "mm/paging.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"

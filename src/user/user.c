@@ -1,11 +1,11 @@
 #include "user/user.h"
 
 #include "cpu/cpu.h"
-#include "cpu/cpu_init.h"
+#include "cpu/protections.h"
 #include "cpu/percpu.h"
-#include "cpu/traps.h"
-#include "kernel/console.h"
-#include "kernel/ksyms.h"
+#include "debug/exceptions.h"
+#include "core/console.h"
+#include "debug/ksyms.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
@@ -22,7 +22,7 @@
 #define STAR_USER_BASE (SEL_UDATA - 8)
 /* FMASK: flags cleared on `syscall`: IF (no interrupt before the stack switch), TF, DF, and AC
  * (a program's AC would let the kernel touch user pages in spite of SMAP, SDM vol. 3A §4.6.1; the
- * other entries clear it in src/cpu/isr.asm). */
+ * other entries clear it in src/irq/isr.asm). */
 #define FMASK_FLAGS (RFLAGS_IF | RFLAGS_TF | RFLAGS_AC | RFLAGS_DF)
 
 struct user_ctx {
@@ -128,7 +128,7 @@ struct user_result user_run_test(unsigned ut, uint64_t arg, user_test_call_t cal
 void user_entry_note(unsigned path, const struct regs *r)
 {
     uint64_t now = read_rflags();
-    if (path < USER_ENTRY_COUNT && (r->cs & 3) && (r->rflags & RFLAGS_AC))
+    if (path < USER_ENTRY_COUNT && regs_from_user(r) && (r->rflags & RFLAGS_AC))
         WRITE_ONCE(entry_rflags[cpu_id()][path], now);
 }
 
@@ -215,7 +215,7 @@ void syscall_dispatch(struct regs *r)
 
 void syscall_int80(struct regs *r)
 {
-    if (!(r->cs & 3)) {
+    if (!regs_from_user(r)) {
         kprintf("user: warning: int 0x80 from ring 0 on cpu%u ignored", cpu_id());
         return;
     }

@@ -25,7 +25,7 @@ typedef uint64_t (*user_test_call_t)(struct regs *r);
 struct user_result user_run_test(unsigned ut, uint64_t arg, user_test_call_t call);
 
 /* For the tests: every path into the kernel (USER_ENTRY_*) calls this first in its handler
- * (the NMI entry in src/cpu/isr.asm; an IRQ: the test's own handler).  When `r` came from ring
+ * (the NMI entry in src/irq/isr.asm; an IRQ: the test's own handler).  When `r` came from ring
  * 3 with AC set, it records the RFLAGS the handler runs with, on this CPU.  user_entry_rflags
  * gives the last record, 0 if none came since user_entry_forget. */
 void user_entry_note(unsigned path, const struct regs *r);

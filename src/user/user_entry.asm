@@ -8,7 +8,7 @@
 ;
 ; syscall_entry: where `syscall` lands (IA32_LSTAR).  The CPU has saved RIP in RCX and RFLAGS
 ; in R11, cleared the flags in IA32_FMASK (IF among them, and AC: so unlike the interrupt entries
-; in src/cpu/isr.asm this one need not clear AC itself), and changed nothing else: RSP is
+; in src/irq/isr.asm this one need not clear AC itself), and changed nothing else: RSP is
 ; still the user's.  So: swapgs, park the user RSP in the per-CPU area, switch to this CPU's
 ; syscall stack, build a struct regs, call syscall_dispatch, and `sysretq`.
 

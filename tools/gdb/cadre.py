@@ -10,7 +10,7 @@
 #   cadre-routes        the I/O APIC routes (ioapic_routes[])
 #
 # Every command reads the kernel's globals (percpu_areas[], ncpus_possible, the static tables of
-# src/irq/irq.c and src/cpu/idt.c) through the ELF's DWARF, never through the GS register of the
+# src/irq/irq.c and src/irq/idt.c) through the ELF's DWARF, never through the GS register of the
 # vCPU gdb happens to be stopped on, so the output is the same whichever thread is selected.  It
 # needs the kernel's higher-half mappings, i.e. the selected vCPU must be in long mode with the
 # kernel's page tables (anywhere after kmain's start; not in the AP trampoline's real mode).
@@ -128,7 +128,7 @@ def _cpu_state_names():
 
 
 def _exception_mnemonic(v):
-    table = _static("exceptions", "cpu/traps.c")
+    table = _static("exceptions", "debug/exceptions.c")
     if table is not None:
         try:
             n = table.type.range()[1] + 1
@@ -370,7 +370,7 @@ src/apic/lapic.c) where the kernel has them."""
 class CadreIdt(gdb.Command):
     """Print the IDT: cadre-idt [VECTOR | FIRST-LAST]   (default: all 256 vectors)
 
-The full IDT of src/cpu/idt.c (`idt`, 256 16-byte gates, read-only once built; every CPU loads
+The full IDT of src/irq/idt.c (`idt`, 256 16-byte gates, read-only once built; every CPU loads
 the same one).  Per vector: the handler address and its symbol (the stub from isr.asm), the
 selector, IST index (0 = no stack switch; 1 #DF, 2 NMI, 3 #DB, 4 #MC), DPL, gate type
 (interrupt: IF cleared on entry; trap: IF kept) and the present bit.  Before trap_init() has
@@ -380,9 +380,9 @@ run the table is all zero and the gates show as not present."""
         super().__init__("cadre-idt", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        idt = _static("idt", "cpu/idt.c")
+        idt = _static("idt", "irq/idt.c")
         if idt is None:
-            raise CadreError("no `idt` in src/cpu/idt.c in this kernel")
+            raise CadreError("no `idt` in src/irq/idt.c in this kernel")
         nv = idt.type.range()[1] + 1
         lo, hi = 0, nv - 1
         arg = arg.strip()

@@ -1,0 +1,329 @@
+#include "init/shell.h"
+
+#include "apic/lapic.h"
+#include "cpu/cpu.h"
+#include "smp/cpu_init.h"
+#include "cpu/percpu.h"
+#include "irq/irq_table.h"
+#include "irq/nmi.h"
+#include "irq/route.h"
+#include "ktest/bench.h"
+#include "core/console.h"
+#include "ktest/ktest.h"
+#include "debug/panic.h"
+#include "core/power.h"
+#include "dev/serial.h"
+#include "core/time.h"
+#include "lib/string.h"
+#include "smp/smp.h"
+#include "smp/smp_call.h"
+
+#define LINE_LEN 128
+#define MAX_ARGS 4
+#define PROMPT "cadre> "
+#define KEY_BACKSPACE 0x08
+#define KEY_DELETE 0x7f
+#define KEY_CTRL_U 0x15
+#define KEY_ESCAPE 0x1b
+
+struct command {
+    const char *name, *args, *help;
+    void (*run)(int argc, char **argv);
+};
+
+static const struct command commands[];
+
+static bool number(const char *s, unsigned long long max, unsigned long long *out)
+{
+    return !parse_u64(s, out) && *out <= max;
+}
+
+/* A CPU number that is online, or a line saying why not. */
+static bool cpu_arg(const char *s, unsigned *cpu)
+{
+    unsigned long long v;
+    if (!number(s, MAX_CPUS - 1, &v) || !cpu_online((unsigned)v)) {
+        kprintf("console: '%s' is not an online cpu (0-%u)", s, smp_online_count() - 1);
+        return false;
+    }
+    *cpu = (unsigned)v;
+    return true;
+}
+
+static void cmd_help(int argc, char **argv);
+
+/* One line back per command, so a script can check that each of its lines ran, in order. */
+static void cmd_echo(int argc, char **argv)
+{
+    char text[LINE_LEN] = "";
+    for (int i = 1; i < argc; i++) {
+        if (i > 1)
+            strlcat(text, " ", sizeof text);
+        strlcat(text, argv[i], sizeof text);
+    }
+    kprintf("echo: %s", text);
+}
+
+static void cmd_cpus(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    console_lock();
+    kprintf("cpus: %u online", smp_online_count());
+    kprintf("cpus: %4s %5s %-8s %-16s %-16s %-16s %s", "cpu", "apic", "state", "gs base", "kernel stack", "irq stack",
+            "NMIs");
+    for (unsigned c = 0; c < ncpus_possible; c++) {
+        struct percpu *pc = percpu_areas[c];
+        static const char *const states[] = { "absent", "starting", "online", "failed" };
+        kprintf("cpus: %4u %5u %-8s %016lx %016lx %016lx %llu", c, pc->apic_id, states[pc->state & 3],
+                (unsigned long)pc, (unsigned long)pc->kernel_stack.hi, (unsigned long)pc->irq_stack.hi,
+                (unsigned long long)pc->nmi_count);
+    }
+    console_unlock();
+}
+
+static void cmd_irqs(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    irq_table_print();
+}
+
+static void cmd_routes(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    irq_routes_print();
+}
+
+static void cmd_affinity(int argc, char **argv)
+{
+    unsigned long long irq;
+    unsigned cpu;
+    if (argc != 3 || !number(argv[1], 15, &irq)) {
+        kprintf("console: usage: affinity IRQ CPU (IRQ 0-15)");
+        return;
+    }
+    if (!cpu_arg(argv[2], &cpu))
+        return;
+    if (irq_set_affinity((unsigned)irq, cpu))
+        kprintf("console: IRQ %llu has no route, or cpu%u cannot take it", irq, cpu);
+    else
+        kprintf("console: IRQ %llu now goes to cpu%u", irq, cpu);
+}
+
+static void hello(void *from)
+{
+    kprintf("ipi: cpu%u ran a call from cpu%u", cpu_id(), (unsigned)(uintptr_t)from);
+}
+
+static void cmd_ipi(int argc, char **argv)
+{
+    unsigned cpu;
+    if (argc != 2) {
+        kprintf("console: usage: ipi CPU");
+        return;
+    }
+    if (!cpu_arg(argv[1], &cpu))
+        return;
+    uint64_t t0 = rdtsc();
+    int rc = smp_call(cpu, hello, (void *)(uintptr_t)cpu_id(), SMP_CALL_TIMEOUT_US);
+    uint64_t ns = tsc_to_ns(rdtsc() - t0);
+    if (!rc)
+        kprintf("console: call IPI to cpu%u and back in %llu ns", cpu, (unsigned long long)ns);
+}
+
+static void cmd_nmi(int argc, char **argv)
+{
+    unsigned cpu;
+    if (argc != 2) {
+        kprintf("console: usage: nmi CPU|all");
+        return;
+    }
+    if (!strcmp(argv[1], "all")) {
+        for (unsigned c = 0; c < ncpus_possible; c++)
+            if (cpu_online(c))
+                nmi_send(c, NMI_REQ_REPORT);
+        kprintf("console: NMI sent to %u cpus", smp_online_count());
+        return;
+    }
+    if (cpu_arg(argv[1], &cpu)) {
+        nmi_send(cpu, NMI_REQ_REPORT);
+        kprintf("console: NMI sent to cpu%u", cpu);
+    }
+}
+
+static void cmd_backtrace(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "all")) {
+        kprintf("console: usage: backtrace all");
+        return;
+    }
+    nmi_backtrace_all();
+}
+
+static void set_tpr(void *class) { lapic_set_tpr_class((unsigned)(uintptr_t)class); }
+
+static void cmd_tpr(int argc, char **argv)
+{
+    unsigned cpu;
+    unsigned long long class;
+    /* Class 15 would hold the call IPI (class 15) that could set it back. */
+    if (argc != 3 || !number(argv[2], 14, &class)) {
+        kprintf("console: usage: tpr CPU CLASS (CLASS 0-14; 15 would block the IPI that undoes it)");
+        return;
+    }
+    if (!cpu_arg(argv[1], &cpu))
+        return;
+    if (!smp_call(cpu, set_tpr, (void *)(uintptr_t)class, SMP_CALL_TIMEOUT_US))
+        kprintf("console: cpu%u TPR class %llu: interrupts of classes 0-%llu wait", cpu, class, class);
+}
+
+static void cmd_test(int argc, char **argv)
+{
+    if (argc != 2) {
+        kprintf("console: usage: test NAME[,NAME...] (or all, PREFIX*)");
+        return;
+    }
+    ktest_run(argv[1]);
+}
+
+static void cmd_bench(int argc, char **argv)
+{
+    if (argc != 2) {
+        kprintf("console: usage: bench NAME[,NAME...] (or all)");
+        return;
+    }
+    kbench_run(argv[1]);
+}
+
+static void cmd_panic(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    panic("console: panic requested");
+}
+
+static void cmd_poweroff(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    power_off();
+}
+
+static const struct command commands[] = {
+    { "help", "", "this list", cmd_help },
+    { "echo", "TEXT", "print TEXT back, as one line", cmd_echo },
+    { "cpus", "", "every CPU: APIC ID, state, GS base, stacks", cmd_cpus },
+    { "irqs", "", "the interrupt counters, one column per CPU", cmd_irqs },
+    { "routes", "", "the I/O APIC routes", cmd_routes },
+    { "affinity", "IRQ CPU", "move an ISA IRQ to a CPU", cmd_affinity },
+    { "ipi", "CPU", "run a function on a CPU through the call IPI", cmd_ipi },
+    { "nmi", "CPU|all", "send an NMI; each CPU reports it", cmd_nmi },
+    { "backtrace", "all", "every CPU prints its registers and backtrace (NMI)", cmd_backtrace },
+    { "tpr", "CPU CLASS", "set a CPU's task priority class (0-14)", cmd_tpr },
+    { "test", "NAME", "run in-kernel tests (KTAP)", cmd_test },
+    { "bench", "NAME", "run in-kernel benchmarks", cmd_bench },
+    { "panic", "", "panic on purpose", cmd_panic },
+    { "poweroff", "", "power off (ACPI S5)", cmd_poweroff },
+};
+
+static void cmd_help(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    console_lock();
+    kprintf("console: commands:");
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        kprintf("console:   %-9s %-10s %s", commands[i].name, commands[i].args, commands[i].help);
+    console_unlock();
+}
+
+void shell_execute(const char *text)
+{
+    char line[LINE_LEN];
+    char *argv[MAX_ARGS + 1];
+    int argc = 0;
+    strlcpy(line, text, sizeof line);
+    for (char *p = line; *p;) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        if (argc == MAX_ARGS + 1) {
+            kprintf("console: too many arguments");
+            return;
+        }
+        argv[argc++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+    }
+    if (!argc)
+        return;
+    kprintf("console: > %s", text);
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        if (!strcmp(argv[0], commands[i].name)) {
+            commands[i].run(argc, argv);
+            return;
+        }
+    }
+    kprintf("console: unknown command '%s'; type 'help'", argv[0]);
+}
+
+static bool input_waiting(void) { return serial_peek(); }
+
+__noreturn void shell_run(void)
+{
+    char line[LINE_LEN];
+    size_t len = 0, too_long = 0; /* bytes beyond the line's room: the line is not run */
+    bool prompted = false;
+    enum { PLAIN, ESCAPE, CSI } esc = PLAIN; /* terminal escape sequences (arrow keys) are skipped */
+    serial_rx_wake(this_cpu_read(apic_id));
+    kprintf("console: ready on COM1; type 'help'");
+    for (;;) {
+        int c = serial_getc();
+        if (c < 0) {
+            cpu_idle_once(input_waiting);
+            continue;
+        }
+        if (!prompted) {
+            /* The prompt appears once someone types, so boots nobody types at keep clean logs. */
+            console_write_raw(PROMPT, sizeof PROMPT - 1);
+            prompted = true;
+        }
+        if (esc == ESCAPE) {
+            esc = c == '[' ? CSI : PLAIN;
+            continue;
+        }
+        if (esc == CSI) {
+            if (c >= 0x40 && c <= 0x7e) /* the final byte of a CSI sequence (ECMA-48 §5.4) */
+                esc = PLAIN;
+            continue;
+        }
+        if (c == KEY_ESCAPE) {
+            esc = ESCAPE;
+        } else if (c == '\r' || c == '\n') {
+            console_write_raw("\n", 1);
+            line[len] = '\0';
+            if (too_long)
+                kprintf("console: line too long (%zu bytes, at most %zu): dropped, not run", len + too_long,
+                        sizeof line - 1);
+            else
+                shell_execute(line);
+            len = too_long = 0;
+            console_write_raw(PROMPT, sizeof PROMPT - 1);
+        } else if (c == KEY_BACKSPACE || c == KEY_DELETE) {
+            if (len) {
+                len--;
+                console_write_raw("\b \b", 3);
+            }
+        } else if (c == KEY_CTRL_U) {
+            for (; len; len--)
+                console_write_raw("\b \b", 3);
+            too_long = 0;
+        } else if (c >= ' ' && c < KEY_DELETE) {
+            if (len + 1 < sizeof line) {
+                line[len++] = (char)c;
+                console_write_raw((const char *)&line[len - 1], 1);
+            } else {
+                console_write_raw("\a", 1); /* line full: said at its end */
+                too_long++;
+            }
+        }
+        /* other control bytes (escape sequences of arrow keys...) are ignored */
+    }
+}

@@ -1,0 +1,64 @@
+#include "smp/cpu_init.h"
+
+#include "apic/lapic.h"
+#include "apic/lapic_timer.h"
+#include "cpu/cpu.h"
+#include "cpu/gdt.h"
+#include "irq/idt.h"
+#include "core/console.h"
+#include "cpu/protections.h"
+#include "user/user.h"
+
+void cpu_init(struct percpu *pc)
+{
+    percpu_load(pc);
+    gdt_load(pc);
+    idt_load();
+    protections_enable();
+    user_cpu_init();
+    lapic_init();
+    if (pc->cpu == 0)
+        lapic_timer_calibrate();
+    lapic_timer_start();
+    if (pc->cpu != 0)
+        return; /* APs come up quietly; test smp_each_cpu_reports has each describe itself */
+    {
+        const struct cpu_protections *p = &cpu_protections;
+        kprintf("cpu: protections: NX %s, WP %s, SMEP %s, SMAP %s, UMIP %s", p->nx ? "on" : "off",
+                p->wp ? "on" : "off", p->smep ? "on" : "off (CPU lacks it)",
+                p->smap ? "on" : "off (CPU lacks it)", p->umip ? "on" : "off (CPU lacks it)");
+    }
+    kprintf("percpu: cpu%u apic %u, gs base %016lx, canary %016lx, tss %016lx", pc->cpu, pc->apic_id,
+            (unsigned long)pc, (unsigned long)pc->stack_canary, (unsigned long)&pc->tss);
+    kprintf("percpu: cpu%u stacks: kernel %016lx-%016lx irq %016lx-%016lx", pc->cpu,
+            (unsigned long)pc->kernel_stack.lo, (unsigned long)pc->kernel_stack.hi,
+            (unsigned long)pc->irq_stack.lo, (unsigned long)pc->irq_stack.hi);
+    kprintf("percpu: cpu%u stacks: #DF %016lx NMI %016lx #DB %016lx #MC %016lx (tops)", pc->cpu,
+            (unsigned long)pc->ist_stack[IST_DF].hi, (unsigned long)pc->ist_stack[IST_NMI].hi,
+            (unsigned long)pc->ist_stack[IST_DB].hi, (unsigned long)pc->ist_stack[IST_MC].hi);
+}
+
+void cpu_idle_once(bool (*more)(void))
+{
+    struct percpu *pc = this_cpu();
+    console_flush_pending();
+    void (*work)(void *) = __atomic_load_n(&pc->idle_work, __ATOMIC_ACQUIRE);
+    if (work) {
+        irq_enable();
+        work(pc->idle_arg);
+        __atomic_store_n(&pc->idle_work, NULL, __ATOMIC_RELEASE);
+        return;
+    }
+    /* Checked with interrupts off, then sti; hlt: an interrupt that makes work after the
+     * check still ends the hlt (sti's one-instruction shadow). */
+    irq_disable();
+    if (!READ_ONCE(pc->idle_work) && !(more && more()))
+        safe_halt();
+    irq_enable();
+}
+
+__noreturn void cpu_idle(void)
+{
+    for (;;)
+        cpu_idle_once(NULL);
+}
