@@ -92,7 +92,7 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
         hpet_init(acpi.hpet_address);
     time_calibrate_precise(acpi.pm_timer.space_id == ACPI_GAS_SYSTEM_IO ? acpi.pm_timer.address : 0,
                            acpi.pm_timer_32bit);
-    lapic_setup(acpi.has_madt ? acpi.lapic_address : 0);
+    lapic_setup(acpi.has_madt || acpi.from_mptable ? acpi.lapic_address : 0);
 
     cpu_init(&bsp_percpu);
     idt_setup_ist();
