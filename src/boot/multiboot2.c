@@ -73,7 +73,8 @@ static void read_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size)
     if ((size - 16) % esize)
         problem(bi, "multiboot2: memory map tag has %u stray bytes after its entries", (size - 16) % esize);
     bi->mmap_count = 0;
-    for (uint32_t off = 16; off + esize <= size; off += esize) {
+    /* esize <= size - off, not off + esize <= size: a huge entry size would wrap the sum. */
+    for (uint32_t off = 16; esize <= size - off; off += esize) {
         if (bi->mmap_count == MB2_MAX_MMAP) {
             bi->mmap_truncated = true;
             problem(bi, "multiboot2: more than %d memory map entries; kept the first %d", MB2_MAX_MMAP, MB2_MAX_MMAP);

@@ -294,6 +294,16 @@ static void test_mmap_broken(void)
         CHECK_EQ(bi.mmap_count, 0);
     }
 
+    /* An entry size so large that offset + size wraps around 2^32 (found by fuzz_multiboot2:
+     * the sum came out small, and 20 bytes were read from a 30-byte tag's offset 16). */
+    mbi_start();
+    mmap_tag_stray(0xfffffff0u, 0, qemu_mmap, 14);
+    mbi_end();
+    save("broken-mmap-esize-wraps");
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: memory map tag has 14 stray bytes after its entries"));
+    CHECK_EQ(bi.mmap_count, 0);
+
     /* Entries bigger than today's 24 bytes are read by their first 20. */
     mbi_start();
     mmap_tag(32, 6, qemu_mmap);
