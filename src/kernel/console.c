@@ -2,6 +2,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
+#include "dev/fb.h"
 #include "kernel/serial.h"
 #include "kernel/time.h"
 #include "lib/printf.h"
@@ -104,6 +105,7 @@ static void emit(char c)
     }
     serial_putc(c);
     outb(DEBUGCON_PORT, (uint8_t)c);
+    fb_console_putc(c);
     at_column0 = c == '\n';
 }
 

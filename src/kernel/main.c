@@ -6,6 +6,7 @@
 #include "cpu/cpu_init.h"
 #include "cpu/idt.h"
 #include "cpu/percpu.h"
+#include "dev/fb.h"
 #include "irq/irq_table.h"
 #include "irq/pic.h"
 #include "kernel/bench.h"
@@ -81,6 +82,7 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     cmdline_init();
     pmm_init(&boot_info);
     paging_init();
+    fb_init(&boot_info);
 
     /* The seeds' order: the early IDT is live; trap_init builds the full one without IST;
      * cpu_init gives this CPU its TSS; only then do the IST gates go in. */
