@@ -89,7 +89,7 @@ void fb_console_putc(char c)
     /* A printer stopped half-way by a panic may have left these anywhere: bring them back. */
     if (row >= fb.rows)
         row = fb.rows - 1;
-    if (col >= fb.cols)
+    if (col > fb.cols)
         col = 0;
     switch (c) {
     case '\n':
@@ -105,16 +105,18 @@ void fb_console_putc(char c)
     case '\t':
         do
             fb_console_putc(' ');
-        while (col % TAB_STOP && col);
+        while (col % TAB_STOP);
         return;
     default:
         break;
     }
     if ((unsigned char)c < FONT_FIRST || (unsigned char)c > FONT_LAST)
         return; /* kprintf escapes control bytes; raw ones (the shell's echo) are not drawn */
-    draw(row, col, c);
-    if (++col == fb.cols)
+    /* The wrap waits for the next character, so that a line of exactly `cols` characters
+     * leaves no empty row behind it. */
+    if (col == fb.cols)
         newline();
+    draw(row, col++, c);
 }
 
 static const char *unsupported(const struct mb2_framebuffer *f)
