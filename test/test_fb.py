@@ -85,7 +85,8 @@ def text_rows(stream: str, cols: int) -> list[str]:
 
 
 def render_row(text: str) -> list[list[bool]]:
-    return [[bool(FONT[ord(ch)][y] & (0x80 >> x)) for ch in text for x in range(FONT_W)] for y in range(FONT_H)]
+    return [[bool(FONT[ord(ch)][y] & (0x80 >> x)) for ch in text for x in range(FONT_W)]
+            for y in range(FONT_H)]
 
 
 def decode_row(pixels: list[list[bool]], cols: int) -> str:
@@ -93,7 +94,8 @@ def decode_row(pixels: list[list[bool]], cols: int) -> str:
     by_bits = {tuple(rows): chr(cp) for cp, rows in FONT.items()}
     out = []
     for c in range(cols):
-        bits = tuple(sum(0x80 >> x for x in range(FONT_W) if pixels[y][c * FONT_W + x]) for y in range(FONT_H))
+        bits = tuple(sum(0x80 >> x for x in range(FONT_W) if pixels[y][c * FONT_W + x])
+                     for y in range(FONT_H))
         out.append(by_bits.get(bits, "?"))
     return "".join(out)
 
@@ -167,4 +169,5 @@ def test_fb_shows_a_panic_report(vm):
 
 def test_fb_none_without_a_display(vm):
     b = vm(smp=1, extra_args=["-vga", "none"], until=r"^fb: ")
-    assert b.find(r"^fb: none: the loader gave no framebuffer tag; the console is on serial only$"), b.summary()
+    assert b.find(r"^fb: none: the loader gave no framebuffer tag; the console is on serial only$"), \
+        b.summary()

@@ -105,8 +105,9 @@ static bool mptable_init(const char *why)
 {
     uint64_t fp;
     if (mp_find_floating(map, NULL, &fp)) {
-        kprintf("acpi: warning: %s, and no MP table in the EBDA, base memory or BIOS ROM: only cpu0 runs, with its "
-                "local APIC timer; no I/O APIC, so no device interrupts (PIT, keyboard, COM1 input, RTC)", why);
+        kprintf("acpi: warning: %s, and no MP table in the EBDA, base memory or BIOS ROM: only cpu0 runs, "
+                "with its local APIC timer; no I/O APIC, so no device interrupts (PIT, keyboard, COM1 input, "
+                "RTC)", why);
         return false;
     }
     acpi_ok = mp_parse(fp, map, NULL, &acpi) == 0;
@@ -115,8 +116,8 @@ static bool mptable_init(const char *why)
     if (!acpi_ok) {
         /* What a broken table listed is not used (ioapic_init reads acpi.ioapics). */
         acpi.ncpus = acpi.nioapics = acpi.nisos = acpi.nnmis = acpi.nlapic_nmis = 0;
-        kprintf("acpi: warning: the MP table is unusable: only cpu0 runs, with its local APIC timer; no I/O APIC, "
-                "so no device interrupts (PIT, keyboard, COM1 input, RTC)");
+        kprintf("acpi: warning: the MP table is unusable: only cpu0 runs, with its local APIC timer; no I/O "
+                "APIC, so no device interrupts (PIT, keyboard, COM1 input, RTC)");
         return false;
     }
     if (acpi.mp.imcr) {
@@ -129,8 +130,8 @@ static bool mptable_init(const char *why)
     struct cpuid_regs l1 = cpuid(1, 0);
     unsigned per_pkg = l1.edx & CPUID_1_EDX_HTT ? CPUID_1_EBX_LOGICAL(l1.ebx) : 1;
     if (per_pkg > 1)
-        kprintf("mptable: note: a package may hold %u logical cpus (CPUID.1:EBX); the MP table lists %u cpus, and "
-                "those it does not list are not started", per_pkg, acpi.ncpus);
+        kprintf("mptable: note: a package may hold %u logical cpus (CPUID.1:EBX); the MP table lists %u "
+                "cpus, and those it does not list are not started", per_pkg, acpi.ncpus);
     if (acpi.nlapic_nmis)
         lapic_lint_for_cpu = lint_from_madt;
     return true;

@@ -19,17 +19,17 @@
 #define MPFP_SIGNATURE "_MP_"
 #define MPFP_ALIGN 16
 #define MPFP_LEN 16
-#define MPFP_TABLE 4    /* u32 physical address of the configuration table; 0: none */
-#define MPFP_LENGTH 8   /* in 16-byte paragraphs: 1 */
+#define MPFP_TABLE 4  /* u32 physical address of the configuration table; 0: none */
+#define MPFP_LENGTH 8 /* in 16-byte paragraphs: 1 */
 #define MPFP_SPEC_REV 9
 #define MPFP_FEATURE1 11 /* nonzero: one of the default configurations of chapter 5 */
 #define MPFP_FEATURE2 12
 #define MPFP_FEATURE2_IMCRP 0x80
 
 /* Where the floating pointer may be (MP spec §4) */
-#define BDA_EBDA_SEGMENT 0x40E  /* u16 real-mode segment of the EBDA */
-#define BDA_BASE_MEM_KIB 0x413  /* u16 base memory size in KiB */
-#define SEARCH_LEN 1024         /* the EBDA's first KiB, base memory's last KiB */
+#define BDA_EBDA_SEGMENT 0x40E /* u16 real-mode segment of the EBDA */
+#define BDA_BASE_MEM_KIB 0x413 /* u16 base memory size in KiB */
+#define SEARCH_LEN 1024        /* the EBDA's first KiB, base memory's last KiB */
 #define BIOS_ROM_START 0xF0000
 #define BIOS_ROM_LEN 0x10000
 #define EBDA_MIN 0x500
@@ -124,7 +124,8 @@ int mp_find_floating(acpi_map_fn map, void *ctx, uint64_t *fp_phys)
     const uint8_t *p = acpi_tbl_map(map, ctx, BDA_EBDA_SEGMENT, sizeof(uint16_t));
     if (p) {
         uint64_t ebda = (uint64_t)acpi_rd16(p) << 4;
-        if (ebda >= EBDA_MIN && ebda + SEARCH_LEN <= BASE_MEM_LIMIT && !search(map, ctx, ebda, SEARCH_LEN, fp_phys))
+        if (ebda >= EBDA_MIN && ebda + SEARCH_LEN <= BASE_MEM_LIMIT &&
+            !search(map, ctx, ebda, SEARCH_LEN, fp_phys))
             return 0;
     }
     p = acpi_tbl_map(map, ctx, BDA_BASE_MEM_KIB, sizeof(uint16_t));
@@ -177,8 +178,8 @@ static void read_processor(struct acpi_info *ai, const uint8_t *e)
         return;
     }
     /* No ACPI UID: the APIC ID stands in, so local interrupt entries can name a processor. */
-    ai->cpus[ai->ncpus++] = (struct acpi_cpu){ .apic_id = id, .uid = id, .flags = flags,
-                                               .enabled = flags & PROC_EN };
+    ai->cpus[ai->ncpus++] =
+        (struct acpi_cpu){ .apic_id = id, .uid = id, .flags = flags, .enabled = flags & PROC_EN };
 }
 
 static void read_ioapic(struct acpi_info *ai, const uint8_t *e)
@@ -203,8 +204,8 @@ static void read_ioapic(struct acpi_info *ai, const uint8_t *e)
         problem(ai, "more than %d I/O APICs; the rest ignored", ACPI_MAX_IOAPICS);
         return;
     }
-    ai->ioapics[ai->nioapics] = (struct acpi_ioapic){ .id = id, .address = address,
-                                                      .gsi_base = ai->nioapics * MP_IOAPIC_PINS };
+    ai->ioapics[ai->nioapics] =
+        (struct acpi_ioapic){ .id = id, .address = address, .gsi_base = ai->nioapics * MP_IOAPIC_PINS };
     ai->nioapics++;
 }
 
@@ -220,7 +221,8 @@ static const struct acpi_ioapic *ioapic_by_id(const struct acpi_info *ai, uint8_
  * the MP table, unlike ACPI, lists each connected ISA IRQ), NMIs NMI sources. */
 static void read_ioint(struct acpi_info *ai, const uint8_t *e, const uint8_t *buses)
 {
-    uint8_t type = e[INT_TYPE], bus = e[INT_SRC_BUS], irq = e[INT_SRC_IRQ], dst = e[INT_DST], pin = e[INT_DST_PIN];
+    uint8_t type = e[INT_TYPE], bus = e[INT_SRC_BUS], irq = e[INT_SRC_IRQ], dst = e[INT_DST],
+            pin = e[INT_DST_PIN];
     uint16_t flags = acpi_rd16(e + INT_FLAGS);
     if (type == MP_SMI || type == MP_EXTINT) {
         ai->mp.other_irqs++;
@@ -287,7 +289,8 @@ static void read_lint(struct acpi_info *ai, const uint8_t *e)
     if (ai->nlapic_nmis == ACPI_MAX_LAPIC_NMIS)
         return;
     ai->lapic_nmis[ai->nlapic_nmis++] = (struct acpi_lapic_nmi){
-        .uid = dst, .all = dst == APIC_ID_BROADCAST, .flags = acpi_rd16(e + INT_FLAGS), .lint = pin };
+        .uid = dst, .all = dst == APIC_ID_BROADCAST, .flags = acpi_rd16(e + INT_FLAGS), .lint = pin
+    };
 }
 
 /* The base table's entries, in two passes: processors, buses and I/O APICs first, so that the
@@ -377,7 +380,8 @@ int mp_parse(uint64_t fp_phys, acpi_map_fn map, void *ctx, struct acpi_info *ai)
     copy_id(ai->mp.oem_id, t + MPC_OEM_ID, MPC_OEM_ID_LEN);
     copy_id(ai->mp.product_id, t + MPC_PRODUCT_ID, MPC_PRODUCT_ID_LEN);
     if (t[MPC_SPEC_REV] != ai->mp.spec_rev)
-        problem(ai, "the table says spec revision %u, the floating pointer %u", t[MPC_SPEC_REV], ai->mp.spec_rev);
+        problem(ai, "the table says spec revision %u, the floating pointer %u", t[MPC_SPEC_REV],
+                ai->mp.spec_rev);
     if (len < MPC_HEADER_LEN) {
         problem(ai, "configuration table length %u is shorter than its header", len);
         return -1;
@@ -402,7 +406,8 @@ int mp_parse(uint64_t fp_phys, acpi_map_fn map, void *ctx, struct acpi_info *ai)
     }
     read_entries(ai, t, len, count);
     if (!ai->ncpus || !ai->nioapics) {
-        problem(ai, "the table lists %u processors and %u usable I/O APICs; not used", ai->ncpus, ai->nioapics);
+        problem(ai, "the table lists %u processors and %u usable I/O APICs; not used", ai->ncpus,
+                ai->nioapics);
         return -1;
     }
     return 0;
@@ -428,15 +433,18 @@ void mp_info_summary(const struct acpi_info *ai, bool verbose, void (*line)(void
 {
     struct out o = { line, ctx };
     if (ai->mp.table_len) {
-        say(&o, "mptable: floating pointer at 0x%llx (spec 1.%u), table at 0x%llx: %u bytes, %u entries, OEM \"%s\" "
-            "product \"%s\"", (unsigned long long)ai->mp.fp_phys, ai->mp.spec_rev, (unsigned long long)ai->mp.table_phys,
+        say(&o,
+            "mptable: floating pointer at 0x%llx (spec 1.%u), table at 0x%llx: %u bytes, %u entries, "
+            "OEM \"%s\" product \"%s\"",
+            (unsigned long long)ai->mp.fp_phys, ai->mp.spec_rev, (unsigned long long)ai->mp.table_phys,
             ai->mp.table_len, ai->mp.nentries, ai->mp.oem_id, ai->mp.product_id);
         unsigned enabled = 0;
         for (unsigned i = 0; i < ai->ncpus; i++)
             enabled += ai->cpus[i].enabled;
         say(&o, "mptable: %u cpus (%u enabled), lapic 0x%llx, %s; buses: %u ISA, %u PCI, %u other", ai->ncpus,
-            enabled, (unsigned long long)ai->lapic_address, ai->mp.imcr ? "IMCR (PIC mode)" : "virtual wire mode",
-            ai->mp.isa_buses, ai->mp.pci_buses, ai->mp.nbuses - ai->mp.isa_buses - ai->mp.pci_buses);
+            enabled, (unsigned long long)ai->lapic_address,
+            ai->mp.imcr ? "IMCR (PIC mode)" : "virtual wire mode", ai->mp.isa_buses, ai->mp.pci_buses,
+            ai->mp.nbuses - ai->mp.isa_buses - ai->mp.pci_buses);
     }
     for (unsigned i = 0; verbose && i < ai->ncpus; i++)
         say(&o, "mptable: cpu apic %u %s", ai->cpus[i].apic_id, ai->cpus[i].enabled ? "enabled" : "disabled");
@@ -450,14 +458,14 @@ void mp_info_summary(const struct acpi_info *ai, bool verbose, void (*line)(void
         for (unsigned i = 0; i < ai->nisos && n < sizeof buf; i++) {
             const struct acpi_iso *s = &ai->isos[i];
             bool low = acpi_iso_active_low(s->flags, false), level = acpi_iso_level(s->flags, false);
-            n += (size_t)snprintf(buf + n, sizeof buf - n, " %u->%u%s%s", s->irq, s->gsi, level ? " level" : "",
-                                  low ? " low" : "");
+            n += (size_t)snprintf(buf + n, sizeof buf - n, " %u->%u%s%s", s->irq, s->gsi,
+                                  level ? " level" : "", low ? " low" : "");
         }
         line(ctx, buf);
     }
     if (ai->nnmis || ai->nlapic_nmis || ai->mp.pci_irqs || ai->mp.other_irqs)
-        say(&o, "mptable: %u NMI sources, %u local NMI entries; not used: %u PCI, %u SMI/ExtINT entries", ai->nnmis,
-            ai->nlapic_nmis, ai->mp.pci_irqs, ai->mp.other_irqs);
+        say(&o, "mptable: %u NMI sources, %u local NMI entries; not used: %u PCI, %u SMI/ExtINT entries",
+            ai->nnmis, ai->nlapic_nmis, ai->mp.pci_irqs, ai->mp.other_irqs);
     for (unsigned i = 0; i < ai->nproblems && i < ACPI_MAX_PROBLEMS; i++)
         line(ctx, ai->problems[i]);
     if (ai->nproblems > ACPI_MAX_PROBLEMS)

@@ -117,8 +117,8 @@ static bool colour_fits(struct boot_info *bi, const char *name, uint8_t pos, uin
 {
     if (size && pos + size <= bpp)
         return true;
-    problem(bi, "multiboot2: framebuffer %s field at bit %u, %u bits wide, does not fit %u bpp (skipped)", name, pos,
-            size, bpp);
+    problem(bi, "multiboot2: framebuffer %s field at bit %u, %u bits wide, does not fit %u bpp (skipped)",
+            name, pos, size, bpp);
     return false;
 }
 
@@ -135,8 +135,8 @@ static void read_framebuffer(struct boot_info *bi, const uint8_t *tag, uint32_t 
     struct mb2_framebuffer fb = { .addr = rd64(tag + 8), .pitch = rd32(tag + 16), .width = rd32(tag + 20),
                                   .height = rd32(tag + 24), .bpp = tag[28], .type = tag[29] };
     if (!fb.width || !fb.height || !fb.bpp || fb.bpp > FB_MAX_BPP || !fb.addr) {
-        problem(bi, "multiboot2: framebuffer of %ux%ux%u at 0x%llx is impossible (skipped)", fb.width, fb.height,
-                fb.bpp, (unsigned long long)fb.addr);
+        problem(bi, "multiboot2: framebuffer of %ux%ux%u at 0x%llx is impossible (skipped)", fb.width,
+                fb.height, fb.bpp, (unsigned long long)fb.addr);
         return;
     }
     if ((uint64_t)fb.width * fb.bpp > (uint64_t)fb.pitch * 8) {

@@ -60,7 +60,8 @@ static void draw(uint32_t r, uint32_t c, char ch)
         return;
     shown[r][c] = ch;
     const uint8_t *glyph = font8x16[(unsigned char)ch - FONT_FIRST];
-    volatile uint8_t *line = fb.base + (size_t)r * FONT_HEIGHT * fb.pitch + (size_t)c * FONT_WIDTH * fb.bytes_pp;
+    volatile uint8_t *line =
+        fb.base + (size_t)r * FONT_HEIGHT * fb.pitch + (size_t)c * FONT_WIDTH * fb.bytes_pp;
     for (unsigned y = 0; y < FONT_HEIGHT; y++, line += fb.pitch)
         for (unsigned x = 0; x < FONT_WIDTH; x++)
             put_pixel(line + x * fb.bytes_pp, glyph[y] & (0x80 >> x) ? fb.fg : fb.bg);
@@ -154,7 +155,8 @@ void fb_init(const struct boot_info *bi)
     fb.cols = MIN(f->width / FONT_WIDTH, (uint32_t)FB_MAX_COLS);
     fb.rows = MIN(f->height / FONT_HEIGHT, (uint32_t)FB_MAX_ROWS);
     fb.scroll = MAX(fb.rows / SCROLL_DIV, 1u);
-    fb.fg = field(f->red_pos, f->red_size) | field(f->green_pos, f->green_size) | field(f->blue_pos, f->blue_size);
+    fb.fg = field(f->red_pos, f->red_size) | field(f->green_pos, f->green_size) |
+            field(f->blue_pos, f->blue_size);
     fb.bg = 0;
     size_t bytes = (size_t)f->pitch * f->height;
     /* Uncached (PCD|PWT): cadre does not program the PAT, so write-combining is not to be had. */
@@ -166,7 +168,8 @@ void fb_init(const struct boot_info *bi)
         fb.base[i] = 0;
     memset(shown, ' ', sizeof shown);
     row = col = 0;
-    kprintf("fb: %ux%ux%u at %#llx, pitch %u; %ux%u cells of 8x16, scrolling %u rows at a time, mapped uncached",
-            f->width, f->height, f->bpp, (unsigned long long)f->addr, f->pitch, fb.cols, fb.rows, fb.scroll);
+    kprintf(
+        "fb: %ux%ux%u at %#llx, pitch %u; %ux%u cells of 8x16, scrolling %u rows at a time, mapped uncached",
+        f->width, f->height, f->bpp, (unsigned long long)f->addr, f->pitch, fb.cols, fb.rows, fb.scroll);
     __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
 }

@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     int rc = mp_parse(fp, fakemem_map, &m, &ai);
     if (ai.ncpus > ACPI_MAX_CPUS || ai.nioapics > ACPI_MAX_IOAPICS || ai.nisos > ACPI_ISA_IRQS ||
-        ai.nnmis > ACPI_MAX_NMIS || ai.nlapic_nmis > ACPI_MAX_LAPIC_NMIS || (rc == 0 && (!ai.ncpus || !ai.nioapics)))
+        ai.nnmis > ACPI_MAX_NMIS || ai.nlapic_nmis > ACPI_MAX_LAPIC_NMIS ||
+        (rc == 0 && (!ai.ncpus || !ai.nioapics)))
         abort();
     for (unsigned i = 0; i < ai.nioapics; i++)
         if (!ai.ioapics[i].address)

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (bi.has_cmdline && strlen(bi.cmdline) >= MB2_CMDLINE_MAX)
         abort();
     /* A framebuffer kept is one fb_init may map and draw on: what the parser promises. */
-    if (bi.has_fb && (!bi.fb_tag || !bi.fb.width || !bi.fb.height || !bi.fb.bpp || bi.fb.bpp > 32 || !bi.fb.addr ||
+    if (bi.has_fb && (!bi.fb_tag || !bi.fb.width || !bi.fb.height || !bi.fb.bpp || bi.fb.bpp > 32 ||
+                      !bi.fb.addr ||
                       (uint64_t)bi.fb.width * bi.fb.bpp > (uint64_t)bi.fb.pitch * 8 ||
                       bi.fb.addr + (uint64_t)bi.fb.pitch * bi.fb.height < bi.fb.addr))
         abort();

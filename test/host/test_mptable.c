@@ -180,9 +180,11 @@ static void test_seabios_sockets4(void)
     CHECK(!acpi_lint_nmi(&ai, &ai.cpus[2], 0, &flags));
     CHECK_EQ(ai.mp.pci_irqs, 1);
     CHECK_EQ(ai.mp.other_irqs, 1);
-    CHECK(has_line("mptable: floating pointer at 0xf5b60 (spec 1.4), table at 0xf5b70: 260 bytes, 21 entries, "
-                   "OEM \"BOCHSCPU\" product \"0.1\""));
-    CHECK(has_line("mptable: 4 cpus (4 enabled), lapic 0xfee00000, virtual wire mode; buses: 1 ISA, 1 PCI, 0 other"));
+    CHECK(
+        has_line("mptable: floating pointer at 0xf5b60 (spec 1.4), table at 0xf5b70: 260 bytes, 21 entries, "
+                 "OEM \"BOCHSCPU\" product \"0.1\""));
+    CHECK(has_line(
+        "mptable: 4 cpus (4 enabled), lapic 0xfee00000, virtual wire mode; buses: 1 ISA, 1 PCI, 0 other"));
     CHECK(has_line("mptable: cpu apic 3 enabled"));
     CHECK(has_line("mptable: ioapic id 0 at 0xfec00000 gsi base 0"));
     CHECK(has_line("mptable: ISA irqs: 0->2 1->1 3->3 4->4 6->6 7->7 8->8 12->12 13->13 14->14 15->15"));
@@ -220,8 +222,14 @@ static struct build {
     bool no_fix; /* leave the checksums as they are */
 } b;
 
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put16(uint8_t *p, uint16_t v)
+{
+    memcpy(p, &v, 2);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
 
 static uint8_t sum(const uint8_t *p, size_t n)
 {
@@ -374,7 +382,8 @@ static void test_built_sound(void)
     CHECK(ai.mp.imcr);
     CHECK_EQ(ai.ioapics[1].gsi_base, MP_IOAPIC_PINS);
     CHECK(has_line("mptable: ISA irqs: 0->2 4->4 9->9 level low 8->24"));
-    CHECK(has_line("mptable: 2 cpus (2 enabled), lapic 0xfee00000, IMCR (PIC mode); buses: 1 ISA, 1 PCI, 0 other"));
+    CHECK(has_line(
+        "mptable: 2 cpus (2 enabled), lapic 0xfee00000, IMCR (PIC mode); buses: 1 ISA, 1 PCI, 0 other"));
 }
 
 static void test_floating_broken(void)
@@ -414,7 +423,8 @@ static void test_floating_broken(void)
     b.fp[11] = 5;
     run(IN_ROM, "broken-default-config");
     CHECK_EQ(rc, -1);
-    CHECK(problem_f("mptable: the floating pointer names default configuration 5, which cadre does not support"));
+    CHECK(problem_f(
+        "mptable: the floating pointer names default configuration 5, which cadre does not support"));
     std_system();
     put32(b.fp + 4, 0);
     run(IN_ROM, NULL);
@@ -505,14 +515,14 @@ static void test_entries_broken(void)
     ioapic(4, 1, 0);
     bus(1, "EISA  ");
     bus(2, "VL    ");
-    ioint(0, 0, 1, 3, 7, 3);   /* to an I/O APIC not listed */
-    ioint(0, 0, 1, 3, 8, 24);  /* beyond the pins */
-    ioint(0, 0, 5, 3, 8, 3);   /* from a bus not listed */
-    ioint(0, 0, 2, 3, 8, 3);   /* from a VL bus */
-    ioint(0, 0, 1, 16, 8, 16); /* no ISA IRQ 16 */
-    ioint(0, 0, 1, 4, 8, 5);   /* IRQ 4 again */
-    ioint(1, 0, 1, 0, 8, 20);  /* an NMI source */
-    ioint(9, 0, 1, 0, 8, 21);  /* unknown type */
+    ioint(0, 0, 1, 3, 7, 3);     /* to an I/O APIC not listed */
+    ioint(0, 0, 1, 3, 8, 24);    /* beyond the pins */
+    ioint(0, 0, 5, 3, 8, 3);     /* from a bus not listed */
+    ioint(0, 0, 2, 3, 8, 3);     /* from a VL bus */
+    ioint(0, 0, 1, 16, 8, 16);   /* no ISA IRQ 16 */
+    ioint(0, 0, 1, 4, 8, 5);     /* IRQ 4 again */
+    ioint(1, 0, 1, 0, 8, 20);    /* an NMI source */
+    ioint(9, 0, 1, 0, 8, 21);    /* unknown type */
     ioint(0, 0, 0, 0x0c, 8, 11); /* PCI: counted */
     lint(1, 0xff, 2);
     run(IN_ROM, "broken-entries");
@@ -566,13 +576,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    run_test("mptable", "SeaBIOS -smp 4,sockets=4: 4 cpus, the I/O APIC, 11 ISA IRQs, LINT1 NMI", test_seabios_sockets4);
+    run_test("mptable", "SeaBIOS -smp 4,sockets=4: 4 cpus, the I/O APIC, 11 ISA IRQs, LINT1 NMI",
+             test_seabios_sockets4);
     run_test("mptable", "SeaBIOS -smp 4 (one package): its first cpu only", test_seabios_one_package);
     run_test("mptable", "built: pointer in EBDA / base memory / ROM, entries out of order, two I/O APICs",
              test_built_sound);
     run_test("mptable", "floating pointer: checksum, length, areas, default config, no or bad table pointer",
              test_floating_broken);
-    run_test("mptable", "table: checksum, signature, length, spec rev, lapic 0, entry count, unknown/short entry",
+    run_test("mptable",
+             "table: checksum, signature, length, spec rev, lapic 0, entry count, unknown/short entry",
              test_table_broken);
     run_test("mptable", "entries: repeats, broadcast, unusable, bad buses/pins/IRQs, nothing to run on",
              test_entries_broken);

@@ -447,7 +447,8 @@ static void test_framebuffer(void)
     fb_tag(0xfffffffffff00000ull, 4096, 1024, 768, 32, MB2_FB_RGB, rgb32, 6);
     mbi_end();
     CHECK_EQ(parse(), 0);
-    CHECK(problem_is("multiboot2: framebuffer at 0xfffffffffff00000 runs past the end of the address space (skipped)"));
+    CHECK(problem_is("multiboot2: framebuffer at 0xfffffffffff00000 runs past the end of the address space "
+                     "(skipped)"));
 
     mbi_start();
     fb_tag(0xfd000000, 4096, 1024, 768, 32, MB2_FB_RGB, rgb32, 4);
@@ -460,13 +461,15 @@ static void test_framebuffer(void)
     mbi_end();
     save("fb-colour-outside");
     CHECK_EQ(parse(), 0);
-    CHECK(problem_is("multiboot2: framebuffer blue field at bit 20, 8 bits wide, does not fit 24 bpp (skipped)"));
+    CHECK(problem_is("multiboot2: framebuffer blue field at bit 20, 8 bits wide, does not fit 24 bpp "
+                     "(skipped)"));
     CHECK(!bi.has_fb);
     mbi_start();
     fb_tag(0xfd000000, 4096, 1024, 768, 32, MB2_FB_RGB, (const uint8_t[]){ 16, 0, 8, 8, 0, 8 }, 6);
     mbi_end();
     CHECK_EQ(parse(), 0);
-    CHECK(problem_is("multiboot2: framebuffer red field at bit 16, 0 bits wide, does not fit 32 bpp (skipped)"));
+    CHECK(problem_is("multiboot2: framebuffer red field at bit 16, 0 bits wide, does not fit 32 bpp "
+                     "(skipped)"));
 
     /* Two tags: the first is kept. */
     mbi_start();
@@ -490,7 +493,7 @@ int main(int argc, char **argv)
     run_test("multiboot2", "header: misaligned, total size too small / too big / beyond readable", test_header_broken);
     run_test("multiboot2", "tags: past total size, size < 8, no end tag, no NUL, short RSDP", test_tags_broken);
     run_test("multiboot2", "memory map: entry size 0 / 20 / 28, stray bytes, 128 and 129 entries", test_mmap_broken);
-    run_test("multiboot2", "framebuffer: RGB 32/24 bpp, EGA text, indexed; short, impossible, pitch, colour fields, two",
+    run_test("multiboot2", "framebuffer: RGB 32/24, EGA text, indexed; short, impossible, pitch, colours, two",
              test_framebuffer);
     return check_report();
 }
