@@ -137,6 +137,8 @@ else
         *) die "BOCHS_DISPLAY=$BOCHS_DISPLAY: use term or x" ;;
     esac
 fi
+# The term GUI has no graphics modes, so its VGA card offers GRUB none (tools/bochsrc, vga:).
+if [ "$CADRE_BX_DISPLAY" = term ]; then export CADRE_BX_VGA=none; else export CADRE_BX_VGA=vbe; fi
 env | grep '^CADRE_BX_' | sort > "$logdir/bochsrc.env"
 
 rc=$logdir/cont.rc

@@ -15,12 +15,19 @@ all little-endian.  Tables that lie close together are merged into one chunk.  W
 image also holds the BIOS data area word at 0x40E, the first KiB of the EBDA and the whole of
 0xE0000-0xFFFFF, so the RSDP search can run over it; without it, only the RSDP itself.
 
+With --mptable QEMU runs with -no-acpi, and the image holds what an Intel MP table search reads
+(MP spec 1.4 §4): the BIOS data area words at 0x40E (the EBDA's segment) and 0x413 (base memory
+in KiB), the first KiB of the EBDA, the last KiB of base memory, 0xF0000-0xFFFFF, and the MP
+configuration table the floating pointer names (base and extended parts); the u64 after the
+magic is then the floating pointer's address.
+
 With --bochs the ISO is booted in Bochs (its own BIOS, BIOS-bochs-latest) instead: its debugger
 stops at the boot sector (0x7c00), when the BIOS has built its tables, and saves all of RAM.
 
 Examples (run by hand; the outputs are committed under test/host/data/):
     tools/dump-acpi.py --machine pc --smp 4 --bios -o test/host/data/qemu-pc-smp4.mem
     tools/dump-acpi.py --bochs --smp 4 --bios -o test/host/data/bochs-smp4.mem
+    tools/dump-acpi.py --machine pc --smp 4 --mptable -o test/host/data/qemu-pc-smp4-noacpi.mp
 """
 import argparse
 import json
@@ -39,6 +46,11 @@ BIOS_AREA = (0xE0000, 0x20000)  # 0xE0000-0xFFFFF
 HEADER_LEN = 36              # ACPI 6.5 §5.2.6
 MERGE_GAP = 4096
 PMEM_FILE = "pmem.bin"
+# MP spec 1.4 §4 and Table 4-2
+BDA_BASE_MEM_KIB = 0x413     # u16: base memory size in KiB
+MP_ROM_AREA = (0xF0000, 0x10000)
+MPFP_LEN = 16
+MPC_HEADER_LEN = 44
 
 
 class Qmp:
@@ -225,13 +237,52 @@ def dump(guest, bios):
     return chunks, tables, rsdp_phys, rev, rsdt, xsdt
 
 
+def find_mpfp(area, base):
+    for off in range(0, len(area) - MPFP_LEN + 1, 16):
+        if area[off:off + 4] == b"_MP_" and checksum_ok(area[off:off + MPFP_LEN]):
+            return base + off
+    return None
+
+
+def dump_mptable(guest):
+    bda = guest.read(BDA_EBDA_SEG, 2)
+    basemem = guest.read(BDA_BASE_MEM_KIB, 2)
+    ebda = struct.unpack("<H", bda)[0] << 4
+    top = struct.unpack("<H", basemem)[0] << 10
+    search = []
+    if ebda:
+        search.append((ebda, EBDA_SEARCH_LEN))
+    if top >= 1024:
+        search.append((top - 1024, 1024))
+    search.append(MP_ROM_AREA)
+    chunks = [(BDA_EBDA_SEG, bda), (BDA_BASE_MEM_KIB, basemem)]
+    fp = None
+    for base, size in search:
+        data = guest.read(base, size)
+        chunks.append((base, data))
+        fp = fp or find_mpfp(data, base)
+    if fp is None:
+        sys.exit("dump-acpi: no MP floating pointer found")
+    mpc = struct.unpack_from("<I", guest.read(fp, MPFP_LEN), 4)[0]
+    info = [f"MP floating pointer at {fp:#x}, configuration table at {mpc:#x}"]
+    if mpc:
+        hdr = guest.read(mpc, MPC_HEADER_LEN)
+        base_len, = struct.unpack_from("<H", hdr, 4)
+        ext_len, = struct.unpack_from("<H", hdr, 40)
+        entries, = struct.unpack_from("<H", hdr, 34)
+        if not any(b <= mpc < b + len(d) for b, d in chunks):
+            chunks.append((mpc, guest.read(mpc, base_len + ext_len)))
+        info.append(f"  PCMP: {base_len} bytes, {entries} entries, {ext_len} extended bytes")
+    return chunks, fp, info
+
+
 def qemu_dump(args, tmp):
     log = os.path.join(tmp, "serial.log")
     sock = os.path.join(tmp, "qmp.sock")
     cmd = [args.qemu, "-M", args.machine, "-accel", "tcg", "-smp", args.smp, "-m", args.mem,
            "-display", "none", "-serial", f"file:{log}", "-monitor", "none",
            "-qmp", f"unix:{sock},server=on,wait=off", "-cdrom", os.path.abspath(args.iso),
-           "-boot", "d"]
+           "-boot", "d"] + (["-no-acpi"] if args.mptable else [])
     qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, cwd=tmp)
     try:
         qmp = Qmp(sock)
@@ -240,7 +291,7 @@ def qemu_dump(args, tmp):
             if time.time() > deadline or qemu.poll() is not None:
                 sys.exit(f"dump-acpi: no 'cadre: ready' within {args.timeout}s: {' '.join(cmd)}")
             time.sleep(0.2)
-        result = dump(Guest(qmp, tmp), args.bios)
+        result = dump_mptable(Guest(qmp, tmp)) if args.mptable else dump(Guest(qmp, tmp), args.bios)
         qmp.cmd("quit")
         return result
     finally:
@@ -248,6 +299,13 @@ def qemu_dump(args, tmp):
             qemu.wait(timeout=10)
         except subprocess.TimeoutExpired:
             qemu.kill()
+
+
+def write(path, first, chunks):
+    with open(path, "wb") as f:
+        f.write(MAGIC + struct.pack("<Q", first))
+        for base, data in chunks:
+            f.write(struct.pack("<QQ", base, len(data)) + data)
 
 
 def main():
@@ -259,19 +317,23 @@ def main():
     ap.add_argument("--qemu", default="qemu-system-x86_64")
     ap.add_argument("--bios", action="store_true", help="include the RSDP search areas")
     ap.add_argument("--bochs", action="store_true", help="boot in Bochs rather than QEMU")
+    ap.add_argument("--mptable", action="store_true", help="-no-acpi; dump the Intel MP table instead")
     ap.add_argument("--timeout", type=float, default=90)
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
 
+    if args.mptable:
+        with tempfile.TemporaryDirectory() as tmp:
+            chunks, fp, info = qemu_dump(args, tmp)
+        write(args.output, fp, chunks)
+        print("\n".join(info))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         if args.bochs:
             chunks, tables, rsdp_phys, rev, rsdt, xsdt = dump(bochs_memory(args, tmp), args.bios)
         else:
             chunks, tables, rsdp_phys, rev, rsdt, xsdt = qemu_dump(args, tmp)
-    with open(args.output, "wb") as f:
-        f.write(MAGIC + struct.pack("<Q", rsdp_phys))
-        for base, data in chunks:
-            f.write(struct.pack("<QQ", base, len(data)) + data)
+    write(args.output, rsdp_phys, chunks)
     print(f"RSDP at {rsdp_phys:#x} rev {rev}, RSDT {rsdt:#x}, XSDT {xsdt:#x}")
     for phys, length, sig in tables:
         print(f"  {sig} at {phys:#x}, {length} bytes")

@@ -1,6 +1,8 @@
 #include "acpi/acpi_boot.h"
 
 #include "apic/ioapic.h"
+#include "acpi/mptable.h"
+
 #include "apic/lapic.h"
 #include "boot/bootinfo.h"
 #include "cpu/cpu.h"
@@ -105,6 +107,53 @@ static bool s5(void)
 }
 
 
+/* IMCR (MP spec §3.6.2.1): selected through port 0x22, written through 0x23; bit 0 set routes
+ * the 8259's INTR and NMI through the local APIC (symmetric I/O mode). */
+#define IMCR_SELECT_PORT 0x22
+#define IMCR_DATA_PORT 0x23
+#define IMCR_REGISTER 0x70
+#define IMCR_APIC_MODE 0x01
+/* CPUID.1:EBX[23:16]: logical processors a package may hold, valid when EDX.HTT (bit 28) */
+#define CPUID_1_EDX_HTT (1u << 28)
+#define CPUID_1_EBX_LOGICAL(ebx) (((ebx) >> 16) & 0xff)
+
+/* Without ACPI: the Intel MP table in place of the MADT, as Linux and xv6 fall back to it. */
+static bool mptable_init(const char *why)
+{
+    uint64_t fp;
+    if (mp_find_floating(map, NULL, &fp)) {
+        kprintf("acpi: warning: %s, and no MP table in the EBDA, base memory or BIOS ROM: only cpu0 runs, "
+                "with its local APIC timer; no I/O APIC, so no device interrupts (PIT, keyboard, COM1 input, "
+                "RTC)", why);
+        return false;
+    }
+    acpi_ok = mp_parse(fp, map, NULL, &acpi) == 0;
+    kprintf("acpi: %s; using the Intel MP table", why);
+    mp_info_summary(&acpi, verbose || acpi.ncpus <= 16, print_line, NULL);
+    if (!acpi_ok) {
+        /* What a broken table listed is not used (ioapic_init reads acpi.ioapics). */
+        acpi.ncpus = acpi.nioapics = acpi.nisos = acpi.nnmis = acpi.nlapic_nmis = 0;
+        kprintf("acpi: warning: the MP table is unusable: only cpu0 runs, with its local APIC timer; no I/O "
+                "APIC, so no device interrupts (PIT, keyboard, COM1 input, RTC)");
+        return false;
+    }
+    if (acpi.mp.imcr) {
+        outb(IMCR_SELECT_PORT, IMCR_REGISTER);
+        outb(IMCR_DATA_PORT, IMCR_APIC_MODE);
+        kprintf("mptable: IMCR switched to symmetric I/O mode");
+    }
+    /* MP spec §3.6.1 (and SeaBIOS) list one processor per package: its other logical
+     * processors, which only ACPI would name, are not started. */
+    struct cpuid_regs l1 = cpuid(1, 0);
+    unsigned per_pkg = l1.edx & CPUID_1_EDX_HTT ? CPUID_1_EBX_LOGICAL(l1.ebx) : 1;
+    if (per_pkg > 1)
+        kprintf("mptable: note: a package may hold %u logical cpus (CPUID.1:EBX); the MP table lists %u "
+                "cpus, and those it does not list are not started", per_pkg, acpi.ncpus);
+    if (acpi.nlapic_nmis)
+        lint_table();
+    return true;
+}
+
 void acpi_init(void)
 {
     uint8_t rsdp[MB2_RSDP_MAX];
@@ -115,14 +164,14 @@ void acpi_init(void)
     } else {
         uint64_t phys;
         if (acpi_find_rsdp_bios(map, NULL, &phys)) {
-            kprintf("acpi: warning: no RSDP from the loader or in the BIOS areas; one CPU, legacy interrupts");
+            mptable_init("no RSDP from the loader or in the BIOS areas");
             return;
         }
         /* The RSDP's own revision says whether it is 20 or 36 bytes (ACPI 6.5 §5.2.5.3). */
         const uint8_t *p = map(phys, 36, NULL);
         if (!p) {
-            kprintf("acpi: warning: the RSDP at %#llx is not mapped; one CPU, legacy interrupts",
-                    (unsigned long long)phys);
+            kprintf("acpi: warning: the RSDP at %#llx is not mapped", (unsigned long long)phys);
+            mptable_init("no usable RSDP");
             return;
         }
         len = p[15] >= 2 ? 36 : 20;
@@ -133,7 +182,8 @@ void acpi_init(void)
     kprintf("acpi: RSDP from %s", from);
     acpi_info_summary(&acpi, verbose || acpi.ncpus <= 16, print_line, NULL);
     if (!acpi_ok) {
-        kprintf("acpi: warning: tables unusable; one CPU, legacy interrupts");
+        /* Nothing of the tables is kept: the MP table's reader starts from a clean slate. */
+        mptable_init("the ACPI tables are unusable");
         return;
     }
     if (acpi.s5_valid)

@@ -155,6 +155,21 @@ struct acpi_info {
     bool hpet_counter_64;
     bool hpet_legacy_capable;
 
+    /* Intel MP table (src/acpi/mptable.c), read where there is no ACPI: it fills cpus,
+     * ioapics, isos, nmis, lapic_nmis and lapic_address as the MADT would. */
+    bool from_mptable;
+    struct {
+        uint64_t fp_phys, table_phys; /* floating pointer, configuration table */
+        uint8_t spec_rev;             /* 1: MP spec 1.1, 4: 1.4 */
+        uint8_t default_config;       /* feature byte 1: a default configuration, no table */
+        bool imcr;                    /* feature byte 2 bit 7: IMCR present, PIC mode */
+        uint16_t table_len, nentries;
+        char oem_id[9], product_id[13];
+        unsigned nbuses, isa_buses, pci_buses;
+        unsigned pci_irqs;    /* PCI interrupt entries: not used (cadre routes ISA IRQs) */
+        unsigned other_irqs;  /* SMI and ExtINT entries, and ExtINT local ones: not used */
+    } mp;
+
     /* The first ACPI_MAX_PROBLEMS findings, each naming its table; nproblems counts all. */
     char problems[ACPI_MAX_PROBLEMS][ACPI_PROBLEM_LEN];
     unsigned nproblems;

@@ -73,7 +73,8 @@ static void read_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size)
     if ((size - 16) % esize)
         problem(bi, "multiboot2: memory map tag has %u stray bytes after its entries", (size - 16) % esize);
     bi->mmap_count = 0;
-    for (uint32_t off = 16; off + esize <= size; off += esize) {
+    /* esize <= size - off, not off + esize <= size: a huge entry size would wrap the sum. */
+    for (uint32_t off = 16; esize <= size - off; off += esize) {
         if (bi->mmap_count == MB2_MAX_MMAP) {
             bi->mmap_truncated = true;
             problem(bi, "multiboot2: more than %d memory map entries; kept the first %d", MB2_MAX_MMAP, MB2_MAX_MMAP);
@@ -101,6 +102,73 @@ static void read_rsdp(struct boot_info *bi, uint32_t type, const uint8_t *tag, u
     memcpy(bi->rsdp, tag + MB2_TAG_HEADER, need);
     bi->rsdp_len = need;
     bi->rsdp_tag = type;
+}
+
+/* Framebuffer info tag (§3.6.12): u32 type, u32 size, u64 address, u32 pitch, width, height,
+ * u8 bpp, u8 type, then the colour information.  The specification's table shows one reserved
+ * byte before it; GRUB, the loader that writes the tag, has a u16 there, so the colour
+ * information starts at offset 32 (include/multiboot2.h in GRUB 2.06). */
+#define FB_COMMON_LEN 32
+#define FB_RGB_LEN (FB_COMMON_LEN + 6)     /* red, green, blue: u8 position, u8 mask size each */
+#define FB_INDEXED_LEN (FB_COMMON_LEN + 2) /* u16 number of colours, then the palette */
+#define FB_MAX_BPP 32
+
+static bool colour_fits(struct boot_info *bi, const char *name, uint8_t pos, uint8_t size, uint8_t bpp)
+{
+    if (size && pos + size <= bpp)
+        return true;
+    problem(bi, "multiboot2: framebuffer %s field at bit %u, %u bits wide, does not fit %u bpp (skipped)",
+            name, pos, size, bpp);
+    return false;
+}
+
+static void read_framebuffer(struct boot_info *bi, const uint8_t *tag, uint32_t size)
+{
+    if (size < FB_COMMON_LEN) {
+        problem(bi, "multiboot2: framebuffer tag of %u bytes is too short (skipped)", size);
+        return;
+    }
+    if (bi->has_fb) {
+        problem(bi, "multiboot2: a second framebuffer tag (skipped)");
+        return;
+    }
+    struct mb2_framebuffer fb = { .addr = rd64(tag + 8), .pitch = rd32(tag + 16), .width = rd32(tag + 20),
+                                  .height = rd32(tag + 24), .bpp = tag[28], .type = tag[29] };
+    if (!fb.width || !fb.height || !fb.bpp || fb.bpp > FB_MAX_BPP || !fb.addr) {
+        problem(bi, "multiboot2: framebuffer of %ux%ux%u at 0x%llx is impossible (skipped)", fb.width,
+                fb.height, fb.bpp, (unsigned long long)fb.addr);
+        return;
+    }
+    if ((uint64_t)fb.width * fb.bpp > (uint64_t)fb.pitch * 8) {
+        problem(bi, "multiboot2: framebuffer pitch %u is less than its width %u x %u bpp (skipped)", fb.pitch,
+                fb.width, fb.bpp);
+        return;
+    }
+    if (fb.addr > UINT64_MAX - (uint64_t)fb.pitch * fb.height) {
+        problem(bi, "multiboot2: framebuffer at 0x%llx runs past the end of the address space (skipped)",
+                (unsigned long long)fb.addr);
+        return;
+    }
+    if (fb.type == MB2_FB_RGB) {
+        if (size < FB_RGB_LEN) {
+            problem(bi, "multiboot2: RGB framebuffer tag of %u bytes has no colour fields (skipped)", size);
+            return;
+        }
+        fb.red_pos = tag[32];
+        fb.red_size = tag[33];
+        fb.green_pos = tag[34];
+        fb.green_size = tag[35];
+        fb.blue_pos = tag[36];
+        fb.blue_size = tag[37];
+        if (!colour_fits(bi, "red", fb.red_pos, fb.red_size, fb.bpp) ||
+            !colour_fits(bi, "green", fb.green_pos, fb.green_size, fb.bpp) ||
+            !colour_fits(bi, "blue", fb.blue_pos, fb.blue_size, fb.bpp))
+            return;
+    } else if (fb.type == MB2_FB_INDEXED && size >= FB_INDEXED_LEN) {
+        fb.palette_colors = (uint16_t)(tag[32] | tag[33] << 8);
+    }
+    bi->fb = fb;
+    bi->has_fb = true;
 }
 
 int mb2_parse(const void *mbi, size_t avail, struct boot_info *bi)
@@ -157,6 +225,10 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *bi)
             break;
         case MB2_TAG_MMAP:
             read_mmap(bi, tag, size);
+            break;
+        case MB2_TAG_FRAMEBUFFER:
+            bi->fb_tag = true;
+            read_framebuffer(bi, tag, size);
             break;
         case MB2_TAG_ACPI_OLD:
         case MB2_TAG_ACPI_NEW:

@@ -33,6 +33,24 @@ enum {
     MB2_MEM_BADRAM = 5,
 };
 
+/* Framebuffer types (§3.6.12) */
+enum {
+    MB2_FB_INDEXED = 0,  /* a palette */
+    MB2_FB_RGB = 1,      /* direct colour */
+    MB2_FB_EGA_TEXT = 2, /* width and height in characters, 16 bits a cell */
+};
+
+/* The framebuffer info tag (§3.6.12) */
+struct mb2_framebuffer {
+    uint64_t addr; /* physical */
+    uint32_t pitch;          /* bytes a row */
+    uint32_t width, height;  /* pixels (characters for EGA text) */
+    uint8_t bpp, type;
+    /* MB2_FB_RGB: each colour's lowest bit and its width in bits */
+    uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+    uint16_t palette_colors; /* MB2_FB_INDEXED */
+};
+
 #define MB2_MAX_TOTAL_SIZE (1u << 20) /* no sane loader hands over more than 1 MiB of tags */
 #define MB2_MAX_MMAP 128
 #define MB2_CMDLINE_MAX 1024
@@ -58,6 +76,9 @@ struct boot_info {
     uint8_t rsdp[MB2_RSDP_MAX];
     unsigned rsdp_len; /* 0: no RSDP tag */
     unsigned rsdp_tag; /* MB2_TAG_ACPI_OLD or MB2_TAG_ACPI_NEW */
+    bool fb_tag;       /* a framebuffer tag was there */
+    bool has_fb;       /* ... and its fields are consistent */
+    struct mb2_framebuffer fb;
     /* The first problem found and how many there were.  A problem in one tag skips that tag;
      * a problem in the list itself ends the walk with what was read so far. */
     char problem[160];

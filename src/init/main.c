@@ -7,6 +7,7 @@
 #include "irq/idt.h"
 #include "cpu/percpu.h"
 #include "smp/cpu_areas.h"
+#include "dev/fb.h"
 #include "irq/irq_table.h"
 #include "irq/pic.h"
 #include "irq/nmi.h"
@@ -87,6 +88,7 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     cmdline_init();
     pmm_init(&boot_info);
     paging_init();
+    fb_init(&boot_info);
 
     /* Linux's order (trap_init, then cpu_init; linux-insides, interrupts part 4): the early IDT is live; trap_init builds the full one without IST;
      * cpu_init gives this CPU its TSS; only then do the IST gates go in. */
@@ -98,7 +100,7 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
         hpet_init(acpi.hpet_address);
     time_calibrate_precise(acpi.pm_timer.space_id == ACPI_GAS_SYSTEM_IO ? acpi.pm_timer.address : 0,
                            acpi.pm_timer_32bit);
-    lapic_setup(acpi.has_madt ? acpi.lapic_address : 0);
+    lapic_setup(acpi.has_madt || acpi.from_mptable ? acpi.lapic_address : 0);
     irq_init();
     nmi_init();
 

@@ -276,8 +276,8 @@ static void shorthands_decide(unsigned listed, unsigned strays)
 
 static void bring_up(void)
 {
-    if (!acpi_ok || !acpi.has_madt) {
-        kprintf("smp: no MADT; running on the BSP alone");
+    if (!acpi_ok || !(acpi.has_madt || acpi.from_mptable)) {
+        kprintf("smp: no MADT or MP table; running on the BSP alone");
         return;
     }
     uint32_t bsp = this_cpu_read(apic_id);

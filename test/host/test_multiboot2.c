@@ -294,6 +294,16 @@ static void test_mmap_broken(void)
         CHECK_EQ(bi.mmap_count, 0);
     }
 
+    /* An entry size so large that offset + size wraps around 2^32 (found by fuzz_multiboot2:
+     * the sum came out small, and 20 bytes were read from a 30-byte tag's offset 16). */
+    mbi_start();
+    mmap_tag_stray(0xfffffff0u, 0, qemu_mmap, 14);
+    mbi_end();
+    save("broken-mmap-esize-wraps");
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: memory map tag has 14 stray bytes after its entries"));
+    CHECK_EQ(bi.mmap_count, 0);
+
     /* Entries bigger than today's 24 bytes are read by their first 20. */
     mbi_start();
     mmap_tag(32, 6, qemu_mmap);
@@ -337,6 +347,140 @@ static void test_mmap_broken(void)
     CHECK_EQ(mb2_usable_bytes(&bi), 0x1000ull * MB2_MAX_MMAP);
 }
 
+/* Framebuffer info tag payload (§3.6.12, with GRUB's u16 reserved): address, pitch, width,
+ * height, bpp, type, 2 reserved bytes, then `extra` bytes of colour information. */
+static void fb_tag(uint64_t addr, uint32_t pitch, uint32_t w, uint32_t h, uint8_t bpp, uint8_t type,
+                   const uint8_t *extra, uint32_t n)
+{
+    uint8_t p[64] = { 0 };
+    memcpy(p, &addr, 8);
+    memcpy(p + 8, &pitch, 4);
+    memcpy(p + 12, &w, 4);
+    memcpy(p + 16, &h, 4);
+    p[20] = bpp;
+    p[21] = type;
+    if (n)
+        memcpy(p + 24, extra, n);
+    tag(MB2_TAG_FRAMEBUFFER, p, 24 + n);
+}
+
+static const uint8_t rgb32[6] = { 16, 8, 8, 8, 0, 8 }; /* what GRUB gives for QEMU's std VGA */
+static const uint8_t rgb24[6] = { 16, 8, 8, 8, 0, 8 };
+
+static void test_framebuffer(void)
+{
+    mbi_start();
+    fb_tag(0xfd000000, 4096, 1024, 768, 32, MB2_FB_RGB, rgb32, 6);
+    mbi_end();
+    save("fb-rgb32");
+    CHECK_EQ(parse(), 0);
+    CHECK_EQ(bi.nproblems, 0);
+    CHECK(bi.fb_tag && bi.has_fb);
+    CHECK_EQ(bi.fb.addr, 0xfd000000);
+    CHECK_EQ(bi.fb.pitch, 4096);
+    CHECK_EQ(bi.fb.width, 1024);
+    CHECK_EQ(bi.fb.height, 768);
+    CHECK_EQ(bi.fb.bpp, 32);
+    CHECK_EQ(bi.fb.type, MB2_FB_RGB);
+    CHECK_EQ(bi.fb.red_pos, 16);
+    CHECK_EQ(bi.fb.green_size, 8);
+    CHECK_EQ(bi.fb.blue_pos, 0);
+
+    mbi_start();
+    fb_tag(0xfc000000, 3072, 1024, 768, 24, MB2_FB_RGB, rgb24, 6);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(bi.has_fb);
+    CHECK_EQ(bi.fb.bpp, 24);
+
+    /* EGA text and indexed colour are kept as they are; the driver says it does not draw on them. */
+    mbi_start();
+    fb_tag(0xb8000, 160, 80, 25, 16, MB2_FB_EGA_TEXT, NULL, 0);
+    mbi_end();
+    save("fb-ega-text");
+    CHECK_EQ(parse(), 0);
+    CHECK(bi.has_fb);
+    CHECK_EQ(bi.fb.type, MB2_FB_EGA_TEXT);
+    mbi_start();
+    fb_tag(0xa0000, 320, 320, 200, 8, MB2_FB_INDEXED, (const uint8_t[]){ 0, 1 }, 2);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(bi.has_fb);
+    CHECK_EQ(bi.fb.palette_colors, 256);
+
+    /* Broken: each is skipped with its line, and the list goes on. */
+    mbi_start();
+    tag(MB2_TAG_FRAMEBUFFER, "abcdefghijklmnop", 16);
+    tag(MB2_TAG_CMDLINE, "x", 2);
+    mbi_end();
+    save("fb-short");
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: framebuffer tag of 24 bytes is too short (skipped)"));
+    CHECK(bi.fb_tag && !bi.has_fb);
+    CHECK(bi.has_cmdline);
+
+    mbi_start();
+    fb_tag(0xfd000000, 4096, 0, 768, 32, MB2_FB_RGB, rgb32, 6);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: framebuffer of 0x768x32 at 0xfd000000 is impossible (skipped)"));
+    mbi_start();
+    fb_tag(0, 4096, 1024, 768, 32, MB2_FB_RGB, rgb32, 6);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: framebuffer of 1024x768x32 at 0x0 is impossible (skipped)"));
+    mbi_start();
+    fb_tag(0xfd000000, 4096, 1024, 768, 40, MB2_FB_RGB, rgb32, 6);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: framebuffer of 1024x768x40 at 0xfd000000 is impossible (skipped)"));
+
+    mbi_start();
+    fb_tag(0xfd000000, 4000, 1024, 768, 32, MB2_FB_RGB, rgb32, 6);
+    mbi_end();
+    save("fb-pitch-short");
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: framebuffer pitch 4000 is less than its width 1024 x 32 bpp (skipped)"));
+    CHECK(!bi.has_fb);
+
+    mbi_start();
+    fb_tag(0xfffffffffff00000ull, 4096, 1024, 768, 32, MB2_FB_RGB, rgb32, 6);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: framebuffer at 0xfffffffffff00000 runs past the end of the address space "
+                     "(skipped)"));
+
+    mbi_start();
+    fb_tag(0xfd000000, 4096, 1024, 768, 32, MB2_FB_RGB, rgb32, 4);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: RGB framebuffer tag of 36 bytes has no colour fields (skipped)"));
+
+    mbi_start();
+    fb_tag(0xfd000000, 3072, 1024, 768, 24, MB2_FB_RGB, (const uint8_t[]){ 16, 8, 8, 8, 20, 8 }, 6);
+    mbi_end();
+    save("fb-colour-outside");
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: framebuffer blue field at bit 20, 8 bits wide, does not fit 24 bpp "
+                     "(skipped)"));
+    CHECK(!bi.has_fb);
+    mbi_start();
+    fb_tag(0xfd000000, 4096, 1024, 768, 32, MB2_FB_RGB, (const uint8_t[]){ 16, 0, 8, 8, 0, 8 }, 6);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: framebuffer red field at bit 16, 0 bits wide, does not fit 32 bpp "
+                     "(skipped)"));
+
+    /* Two tags: the first is kept. */
+    mbi_start();
+    fb_tag(0xfd000000, 4096, 1024, 768, 32, MB2_FB_RGB, rgb32, 6);
+    fb_tag(0xfc000000, 3072, 1024, 768, 24, MB2_FB_RGB, rgb24, 6);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(problem_is("multiboot2: a second framebuffer tag (skipped)"));
+    CHECK_EQ(bi.fb.addr, 0xfd000000);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--write-corpus")) {
@@ -349,5 +493,7 @@ int main(int argc, char **argv)
     run_test("multiboot2", "header: misaligned, total size too small / too big / beyond readable", test_header_broken);
     run_test("multiboot2", "tags: past total size, size < 8, no end tag, no NUL, short RSDP", test_tags_broken);
     run_test("multiboot2", "memory map: entry size 0 / 20 / 28, stray bytes, 128 and 129 entries", test_mmap_broken);
+    run_test("multiboot2", "framebuffer: RGB 32/24, EGA text, indexed; short, impossible, pitch, colours, two",
+             test_framebuffer);
     return check_report();
 }
