@@ -121,7 +121,7 @@ KVM_CPU = "host,-arch-capabilities"
 
 # QEMU does not exit after these; it stops the VM and waits.  Seeing one on its stderr ends the
 # boot at once instead of at the timeout.
-_QEMU_STUCK_RE = re.compile(r"KVM internal error|emulation failure")
+QEMU_STUCK_RE = re.compile(r"KVM internal error|emulation failure")
 
 
 def iso_path() -> str:
@@ -158,10 +158,10 @@ def vcpu_count(smp: int | str) -> int:
 def default_timeout(smp: int | str = 1, accel: str = "tcg", firmware: str = "bios") -> float:
     """30 s + 0.5 s per vCPU under TCG (SeaBIOS starts every AP: -smp 255 takes ~8 s before
     GRUB); 120 s under this machine's KVM, where GRUB alone takes 11-16 s (tooling-facts §2).
-    OVMF adds 15 s (it starts every AP too, and runs its DXE drivers under TCG)."""
+    OVMF adds 30 s (about 4 s of firmware under TCG when the host is idle, far more under load)."""
     if accel == "kvm":
         return 120.0
-    return 30.0 + 0.5 * vcpu_count(smp) + (15.0 if firmware == "uefi" else 0.0)
+    return 30.0 + 0.5 * vcpu_count(smp) + (30.0 if firmware == "uefi" else 0.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -646,7 +646,7 @@ def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | 
                     break
                 if time.monotonic() >= next_stderr_check:
                     next_stderr_check = time.monotonic() + 0.25
-                    m = _QEMU_STUCK_RE.search(_read_text(err_path))
+                    m = QEMU_STUCK_RE.search(_read_text(err_path))
                     if m:
                         b.errors.append(f"QEMU reported '{m.group(0)}' and stopped the VM; "
                                         "see QEMU's stderr")
