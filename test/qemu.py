@@ -21,6 +21,12 @@ What a boot is made of
   (`-qmp unix:DIR/qmp.sock,server=on,wait=off`), and COM1 on a socket (below).
   `-nodefaults` is not used: it boots fine but saves no time (measured: 0.44 s either way)
   and would make the tests' machine differ from the one `make run` starts (no VGA, no NIC).
+* Firmware: firmware="bios" (the default) is QEMU's own SeaBIOS; firmware="uefi" adds
+  `-bios OVMF` (OVMF_FD: Debian's ovmf package, /usr/share/ovmf/OVMF.fd, code and variable
+  store in one image).  With -bios QEMU maps it read-only and OVMF keeps its variables in RAM,
+  so no writable copy of OVMF_VARS is needed and parallel boots share the file.  The same
+  hybrid ISO boots under both (docs/boot.md).  OVMF needs about 3 s of TCG before GRUB, and
+  this machine's KVM cannot run it at all (tooling-facts.md): see default_timeout.
 * The command line goes through a temporary file to `-fw_cfg name=opt/cadre/cmdline,file=F`
   (only when it is non-empty); the kernel appends it to GRUB's (`panic=exit`).
 * Every boot has a private temporary directory (sockets, command-line file, debugcon, QEMU's
@@ -94,6 +100,9 @@ EXIT_NAMES = {
     0: "QEMU exited normally (triple fault, ACPI poweroff or quit): not a pass",
 }
 
+OVMF_FD = os.environ.get("CADRE_OVMF", "/usr/share/ovmf/OVMF.fd")
+FIRMWARES = ("bios", "uefi")
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 
@@ -112,7 +121,7 @@ KVM_CPU = "host,-arch-capabilities"
 
 # QEMU does not exit after these; it stops the VM and waits.  Seeing one on its stderr ends the
 # boot at once instead of at the timeout.
-_QEMU_STUCK_RE = re.compile(r"KVM internal error|emulation failure")
+QEMU_STUCK_RE = re.compile(r"KVM internal error|emulation failure")
 
 
 def iso_path() -> str:
@@ -146,12 +155,13 @@ def vcpu_count(smp: int | str) -> int:
         return 1
 
 
-def default_timeout(smp: int | str = 1, accel: str = "tcg") -> float:
+def default_timeout(smp: int | str = 1, accel: str = "tcg", firmware: str = "bios") -> float:
     """30 s + 0.5 s per vCPU under TCG (SeaBIOS starts every AP: -smp 255 takes ~8 s before
-    GRUB); 120 s under this machine's KVM, where GRUB alone takes 11-16 s (tooling-facts §2)."""
+    GRUB); 120 s under this machine's KVM, where GRUB alone takes 11-16 s (tooling-facts §2).
+    OVMF adds 30 s (about 4 s of firmware under TCG when the host is idle, far more under load)."""
     if accel == "kvm":
         return 120.0
-    return 30.0 + 0.5 * vcpu_count(smp)
+    return 30.0 + 0.5 * vcpu_count(smp) + (30.0 if firmware == "uefi" else 0.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,8 +523,15 @@ def _opt(path: str) -> str:
 
 def qemu_command(iso: str, tmp: str, cmdline_file: str | None, smp: int | str,
                  machine: str, cpu: str | None, mem: str, accel: str,
-                 extra_args: Sequence[str] = ()) -> list[str]:
+                 extra_args: Sequence[str] = (), firmware: str = "bios") -> list[str]:
+    if firmware not in FIRMWARES:
+        raise ValueError(f"firmware={firmware!r}: expected one of {FIRMWARES}")
     cmd = [QEMU, "-M", machine, "-m", str(mem), "-smp", str(smp)]
+    if firmware == "uefi":
+        if not os.path.isfile(OVMF_FD):
+            raise FileNotFoundError(f"OVMF not found at {OVMF_FD}: install Debian's ovmf package "
+                                    "(tools/deps.sh test) or set CADRE_OVMF")
+        cmd += ["-bios", OVMF_FD]
     # QEMU refuses -accel together with -M ...,accel=: the machine string wins then.
     if not re.search(r"(^|,)accel=", machine):
         cmd += ["-accel", accel]
@@ -539,7 +556,7 @@ def qemu_command(iso: str, tmp: str, cmdline_file: str | None, smp: int | str,
 def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | None = None,
          mem: str = "128M", accel: str = "tcg", timeout: float | None = None,
          until: str | re.Pattern | None = None, extra_args: Sequence[str] = (),
-         name: str = "boot",
+         name: str = "boot", firmware: str = "bios",
          on_match: Sequence[tuple[str | re.Pattern, Callable[[Qmp], object]]] = (),
          serial_input: Sequence[tuple[str | re.Pattern, bytes]] | None = None,
          serial_in_order: bool = False) -> Boot:
@@ -551,14 +568,15 @@ def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | 
     serial_input: (regex, bytes) pairs: the bytes go to COM1 when the regex first matches.
     serial_in_order: each pair's regex is looked for only in the lines after the previous pair
     fired (a script of commands, each sent once the answer to the last one came; without it a
-    boot line that happens to match would send a command early).  For each new line the order is: serial_input, on_match, until.  Never raises because of
+    boot line that happens to match would send a command early).  firmware: "bios" (SeaBIOS)
+    or "uefi" (OVMF).  For each new line the order is: serial_input, on_match, until.  Never raises because of
     what the guest did; if a callback raises, QEMU is stopped, the exception gets a `.boot`
     attribute (the Boot so far) and is re-raised."""
     iso = iso_path()
     if not os.path.isfile(iso):
         raise FileNotFoundError(f"cadre ISO not found at {iso}: run `make iso` (or set CADRE_ISO)")
     if timeout is None:
-        timeout = default_timeout(smp, accel)
+        timeout = default_timeout(smp, accel, firmware)
     until_rx = re.compile(until) if until is not None else None
     matchers = [[re.compile(rx), cb, False] for rx, cb in on_match]
     inputs = [[re.compile(rx), data, False] for rx, data in (serial_input or ())]
@@ -570,7 +588,7 @@ def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | 
         cmdline_file = os.path.join(tmp, "cmdline")
         with open(cmdline_file, "w") as f:
             f.write(cmdline)
-    cmd = qemu_command(iso, tmp, cmdline_file, smp, machine, cpu, mem, accel, extra_args)
+    cmd = qemu_command(iso, tmp, cmdline_file, smp, machine, cpu, mem, accel, extra_args, firmware)
     b = Boot(cmd=cmd, log_path=log_path, name=name, cmdline=cmdline)
 
     err_path = os.path.join(tmp, "qemu.stderr")
@@ -635,7 +653,7 @@ def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | 
                     break
                 if time.monotonic() >= next_stderr_check:
                     next_stderr_check = time.monotonic() + 0.25
-                    m = _QEMU_STUCK_RE.search(_read_text(err_path))
+                    m = QEMU_STUCK_RE.search(_read_text(err_path))
                     if m:
                         b.errors.append(f"QEMU reported '{m.group(0)}' and stopped the VM; "
                                         "see QEMU's stderr")

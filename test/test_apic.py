@@ -97,7 +97,8 @@ def test_apic_modes_under_kvm(vm, cmdline, mode):
     assert any(t.name == "rdmsr_safe_missing_msr" and not t.skipped for t in k.tests), k.describe()
 
 
-def test_poweroff_uses_acpi_s5(vm):
-    b = vm(cmdline="poweroff")
+@pytest.mark.parametrize("firmware,machine", [("bios", "pc"), ("uefi", "q35")])
+def test_poweroff_uses_acpi_s5(vm, firmware, machine):
+    b = vm(cmdline="poweroff", firmware=firmware, machine=machine)
     assert b.find(r"^cadre: ACPI S5 \(SLP_TYP \d+/\d+\)"), b.summary()
     assert b.rc == 0, b.summary()

@@ -7,7 +7,8 @@ import subprocess
 
 import qemu
 
-MAX_ISO_BYTES = 1024 * 1024
+# The hybrid ISO is 1.36 MiB (README.md, "The ISO", says what each part costs).
+MAX_ISO_BYTES = 1536 * 1024
 WARNING_RE = re.compile(r"\bwarning\b", re.IGNORECASE)  # gcc, clang, nasm, ld, make
 
 
@@ -42,7 +43,12 @@ def test_iso_reproducible_and_small(tmp_path):
         diff = [i for i, (x, y) in enumerate(zip(iso_a, iso_b)) if x != y]
         raise AssertionError(f"the two ISOs differ: sizes {len(iso_a)} / {len(iso_b)}, "
                              f"{len(diff)} bytes differ, first at offset {diff[:1]}")
-    assert len(iso_a) < MAX_ISO_BYTES, f"ISO is {len(iso_a)} bytes, over 1 MiB"
+    assert len(iso_a) < MAX_ISO_BYTES, f"ISO is {len(iso_a)} bytes, over {MAX_ISO_BYTES}"
+    # One ISO for both firmwares: an El Torito boot image for each platform.
+    r = subprocess.run(["xorriso", "-indev", str(a / "cadre.iso"), "-report_el_torito", "plain"],
+                       capture_output=True, text=True, timeout=60)
+    platforms = re.findall(r"^El Torito boot img :\s+\d+\s+(\w+)\s+y", r.stdout, re.MULTILINE)
+    assert sorted(platforms) == ["BIOS", "UEFI"], f"El Torito boot images: {platforms}\n{r.stdout}{r.stderr}"
 
 
 def test_clang_build_warning_free_and_boots(tmp_path, monkeypatch, vm):

@@ -14,8 +14,10 @@ def chain(*steps):
     return list(steps)
 
 
-def test_commands(vm):
-    b = vm(smp=4, timeout=60, serial_in_order=True, serial_input=chain(
+@pytest.mark.parametrize("firmware,machine", [("bios", "pc"), ("uefi", "q35")])
+def test_commands(vm, firmware, machine):
+    b = vm(smp=4, timeout=60, firmware=firmware, machine=machine, serial_in_order=True,
+           serial_input=chain(
         (READY, b"help\r"),
         (r"^console:   poweroff", b"cpus\r"),
         (r"^cpus: +3 ", b"routes\r"),

@@ -22,10 +22,11 @@ FLIP_PROMPT = rf"^serial: route flip: send {FLIP_BYTES} numbered bytes now$"
 FLIP_PATTERN = bytes(i & 0xff for i in range(FLIP_BYTES))
 
 
-@pytest.mark.parametrize("machine", ["pc", "q35"])
-@pytest.mark.parametrize("smp", [1, 2, 4, 16])
-def test_irq_and_nmi_ktap(vm, machine, smp):
-    b = vm(cmdline="test=irq_*,nmi_*", smp=smp, machine=machine, serial_input=[(FLIP_PROMPT, FLIP_PATTERN)])
+@pytest.mark.parametrize("machine,smp,firmware", [(m, n, "bios") for m in ("pc", "q35") for n in (1, 2, 4, 16)]
+                         + [("q35", 4, "uefi")])
+def test_irq_and_nmi_ktap(vm, machine, smp, firmware):
+    b = vm(cmdline="test=irq_*,nmi_*", smp=smp, machine=machine, serial_input=[(FLIP_PROMPT, FLIP_PATTERN)],
+           firmware=firmware)
     k = b.ktap()
     assert b.rc == qemu.EXIT_PASS and k.passed, k.describe()
     names = {t.name for t in k.tests if not t.skipped}
@@ -66,9 +67,9 @@ def test_bad_affinity_is_a_warning(vm):
     assert b.find(r"^cadre: ready: 2 cpus online")
 
 
-@pytest.mark.parametrize("machine", ["pc", "q35"])
-def test_serial_input_through_com1_irq(vm, machine):
-    b = vm(cmdline="test=serial_receive_irq", smp=2, machine=machine,
+@pytest.mark.parametrize("machine,firmware", [("pc", "bios"), ("q35", "bios"), ("q35", "uefi")])
+def test_serial_input_through_com1_irq(vm, machine, firmware):
+    b = vm(cmdline="test=serial_receive_irq", smp=2, machine=machine, firmware=firmware,
            serial_input=[(r"^serial: waiting 10 s for the host", b"cadre")])
     k = b.ktap()
     assert b.rc == qemu.EXIT_PASS and k.passed, k.describe()

@@ -13,8 +13,10 @@ REPORT = re.compile(r"^percpu: report cpu(\d+) apic (\d+) gs ([0-9a-f]+) self ([
 
 # The matrix: every CPU count in both modes on q35, and a spread on pc (pc and q35 differ in
 # their ACPI tables, not in how CPUs start).  255 is the most QEMU's TCG accepts.
-MATRIX = [(n, "q35", mode) for n in (1, 2, 3, 4, 8, 16, 64, 255) for mode in ("parallel", "serial")]
-MATRIX += [(n, "pc", mode) for n in (2, 16, 255) for mode in ("parallel", "serial")]
+# Under OVMF (q35), a smaller set in both modes: its boot takes some 4 s of TCG before GRUB.
+MATRIX = [(n, "q35", mode, "bios") for n in (1, 2, 3, 4, 8, 16, 64, 255) for mode in ("parallel", "serial")]
+MATRIX += [(n, "pc", mode, "bios") for n in (2, 16, 255) for mode in ("parallel", "serial")]
+MATRIX += [(n, "q35", mode, "uefi") for n in (16, 255) for mode in ("parallel", "serial")]
 
 
 def check_reports(b, n):
@@ -32,10 +34,10 @@ def check_reports(b, n):
         assert len(set(values)) == n, f"field {field} not distinct across cpus: {values[:8]}..."
 
 
-@pytest.mark.parametrize("n,machine,mode", MATRIX)
-def test_every_cpu_online_with_its_own_percpu(vm, n, machine, mode):
+@pytest.mark.parametrize("n,machine,mode,firmware", MATRIX)
+def test_every_cpu_online_with_its_own_percpu(vm, n, machine, mode, firmware):
     b = vm(cmdline=f"smp.bringup={mode} test=smp_each_cpu_reports,smp_breakpoint_on_every_cpu",
-           smp=n, machine=machine, mem="256M")
+           smp=n, machine=machine, mem="256M", firmware=firmware)
     assert b.rc == qemu.EXIT_PASS, b.summary()
     if n > 1:
         assert b.find(rf"^smp: {n} of {n} cpus online in \d+ us \({mode}, fast delays\)"), b.summary()
@@ -99,8 +101,15 @@ def test_twenty_boots_in_a_row(vm):
 
 
 @pytest.mark.kvm
-def test_288_cpus_with_x2apic_under_kvm(vm):
-    b = vm(cmdline="poweroff", smp=288, machine="q35,accel=kvm,kernel-irqchip=split",
+@pytest.mark.parametrize("firmware", ["bios", "uefi"])
+def test_288_cpus_with_x2apic_under_kvm(vm, firmware):
+    """Under OVMF too, where a KVM can run it: OVMF leaves the APs in x2APIC mode when an APIC
+    ID is 255 or more.  This machine's paravirtual KVM cannot (an emulation failure in OVMF's
+    early phase, tooling-facts.md): the test says so and is skipped there."""
+    b = vm(cmdline="poweroff", smp=288, machine="q35,accel=kvm,kernel-irqchip=split", firmware=firmware,
            accel="kvm", mem="1G", extra_args=["-device", "intel-iommu,intremap=on,eim=on"], timeout=400)
+    if firmware == "uefi" and not b.kernel_lines() and qemu.QEMU_STUCK_RE.search(b.stderr):
+        pytest.skip("this host's KVM cannot run OVMF: QEMU reported "
+                    f"'{qemu.QEMU_STUCK_RE.search(b.stderr).group(0)}' before the kernel (see QEMU's stderr)")
     assert b.find(r"^apic: local APIC in x2APIC mode"), b.summary()
     assert b.find(r"^smp: 288 of 288 cpus online"), b.summary()

@@ -10,9 +10,9 @@ import pytest
 import qemu
 
 
-@pytest.mark.parametrize("smp", [1, 4, 16])
-def test_user_program_on_every_cpu(vm, smp):
-    b = vm(cmdline="test=user_hello_every_cpu", smp=smp, machine="q35", mem="256M")
+@pytest.mark.parametrize("smp,firmware", [(1, "bios"), (4, "bios"), (16, "bios"), (16, "uefi")])
+def test_user_program_on_every_cpu(vm, smp, firmware):
+    b = vm(cmdline="test=user_hello_every_cpu", smp=smp, machine="q35", mem="256M", firmware=firmware)
     assert b.rc == qemu.EXIT_PASS and b.ktap().passed, b.summary()
     exits = {int(m.group(1)): int(m.group(2), 16) for m in
              b.findall(r"^user: cpu(\d+): program 'hello' exited with 0x([0-9a-f]+)$")}

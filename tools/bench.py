@@ -90,8 +90,9 @@ def log(msg: str = "") -> None:
 
 
 class Runner:
-    def __init__(self, total: int, isos: dict[str, str]):
+    def __init__(self, total: int, isos: dict[str, str], firmware: str = "bios"):
         self.total, self.done = total, 0
+        self.firmware = firmware  # every boot's: bios (SeaBIOS) or uefi (OVMF)
         self.isos = isos  # accel -> ISO
         self.failures: list[str] = []
 
@@ -102,7 +103,7 @@ class Runner:
             kwargs.setdefault("timeout", KVM_TIMEOUT)
         os.environ["CADRE_ISO"] = self.isos[kwargs.get("accel", "tcg")]  # qemu.boot reads it
         try:
-            b = qemu.boot(machine=MACHINE, mem=MEM, name="bench", **kwargs)
+            b = qemu.boot(machine=MACHINE, mem=MEM, name="bench", firmware=self.firmware, **kwargs)
         except (OSError, RuntimeError) as e:
             log(f"{prefix}: could not boot: {e}")
             self.failures.append(f"{what}: {e}")
@@ -425,6 +426,8 @@ def main() -> int:
     ap.add_argument("--kvm-iso", default=os.environ.get("CADRE_KVM_ISO") or (kvm_iso if os.path.isfile(kvm_iso) else None),
                     help="the ISO for KVM boots (default: $CADRE_KVM_ISO, else $BUILD/kvm/cadre.iso, the one with "
                          "uncompressed GRUB modules, if it exists, else --iso)")
+    ap.add_argument("--firmware", choices=qemu.FIRMWARES, default=os.environ.get("FIRMWARE") or "bios",
+                    help="bios (SeaBIOS) or uefi (OVMF) for every boot (default: $FIRMWARE, else bios)")
     ap.add_argument("--commit", help="what the ISO was built from, for results.md (default: git describe here)")
     args = ap.parse_args()
 
@@ -466,10 +469,11 @@ def main() -> int:
     env = environment(isos["tcg"] if isos["kvm"] == isos["tcg"] else f"{isos['tcg']} (KVM: {isos['kvm']})", accels)
     if args.commit:
         env["commit"] = args.commit
+    env["firmware"] = args.firmware
     log(f"bench: {total} boots, {'quick' if args.quick else 'full'} matrix, {', '.join(accels)}; "
         f"commit {env['commit']}, load average {env['load_average_at_start']}")
     t0 = time.monotonic()
-    r = Runner(total, isos)
+    r = Runner(total, isos, args.firmware)
     data: dict[str, list[dict]] = {name: [] for name in CSV_COLUMNS}
     try:
         run_bringup(r, "tcg", matrix["bringup_smp"], matrix["reps"], data["bringup"])

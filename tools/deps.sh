@@ -5,12 +5,12 @@
 # prints the one command to run and fails.
 set -eu
 
-build="make gcc nasm binutils grub-common grub-pc-bin xorriso mtools"
+build="make gcc nasm binutils grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
 case "${1:-build}" in
     build) want="$build" ;;
-    run)   want="$build qemu-system-x86 gdb" ;;
-    test)  want="$build qemu-system-x86 gdb clang lld llvm libclang-rt-14-dev python3 python3-pytest python3-pytest-xdist python3-pytest-timeout bochs bochsbios vgabios bochs-term" ;;
-    bench) want="$build qemu-system-x86 python3 python3-matplotlib" ;;
+    run)   want="$build qemu-system-x86 ovmf gdb" ;;
+    test)  want="$build qemu-system-x86 ovmf gdb clang lld llvm libclang-rt-14-dev clang-format python3 python3-pytest python3-pytest-xdist python3-pytest-timeout bochs bochsbios vgabios bochs-term" ;;
+    bench) want="$build qemu-system-x86 ovmf python3 python3-matplotlib" ;;
     dev)   want="$build bear clang-format clang-tidy" ;;
     *) echo "usage: $0 build|run|test|bench|dev" >&2; exit 2 ;;
 esac

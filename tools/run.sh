@@ -5,7 +5,10 @@
 #   tools/run.sh debug ISO ELF    QEMU stopped at the first instruction, gdb attached, kmain hbreak
 #
 # Environment (the GNUmakefile passes them; defaults as there):
-#   SMP=4 MEM=256M ACCEL=tcg|kvm MACHINE=q35 CPU= CMDLINE= GDBPORT=1234 QEMU=qemu-system-x86_64
+#   SMP=4 MEM=256M ACCEL=tcg|kvm MACHINE=q35 CPU= CMDLINE= GDBPORT=1234 FIRMWARE=bios|uefi
+#   QEMU=qemu-system-x86_64 OVMF=/usr/share/ovmf/OVMF.fd
+# FIRMWARE=uefi boots the same ISO under OVMF (-bios: read-only, variables kept in RAM, so no
+# writable OVMF_VARS copy is needed); this machine's KVM cannot run OVMF (tooling-facts.md).
 # CMDLINE reaches the kernel through fw_cfg (opt/cadre/cmdline), appended to GRUB's `panic=exit`,
 # as in the tests (test/qemu.py).  isa-debug-exit is attached, so `test=...`, `poweroff` and a
 # panic end QEMU with a status (33 tests passed, 35 a test failed, 37 panic, 39 poweroff
@@ -20,6 +23,8 @@ MACHINE=${MACHINE:-q35}
 CPU=${CPU:-}
 CMDLINE=${CMDLINE:-}
 GDBPORT=${GDBPORT:-1234}
+FIRMWARE=${FIRMWARE:-bios}
+OVMF=${OVMF:-/usr/share/ovmf/OVMF.fd}
 QEMU=${QEMU:-qemu-system-x86_64}
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -60,6 +65,16 @@ case "$ACCEL" in
     *) machine_args+=(-accel "$ACCEL"); [ -n "$CPU" ] && machine_args+=(-cpu "$CPU") ;;
 esac
 
+firmware_args=()
+case "$FIRMWARE" in
+    bios) ;;
+    uefi)
+        [ -f "$OVMF" ] || die "FIRMWARE=uefi: no OVMF at $OVMF: install it with 'tools/deps.sh run'"
+        firmware_args=(-bios "$OVMF")
+        ;;
+    *) die "FIRMWARE=$FIRMWARE: expected bios or uefi" ;;
+esac
+
 cmdline_args=()
 kernel_cmdline=$CMDLINE
 [ "$mode" = debug ] && kernel_cmdline="${kernel_cmdline:+$kernel_cmdline }panic=halt"
@@ -68,7 +83,7 @@ if [ -n "$kernel_cmdline" ]; then
     cmdline_args=(-fw_cfg "name=opt/cadre/cmdline,file=$tmp/cmdline")
 fi
 
-common=("${machine_args[@]}" -display none -no-reboot
+common=("${machine_args[@]}" "${firmware_args[@]}" -display none -no-reboot
         -device isa-debug-exit,iobase=0xf4,iosize=0x04
         -debugcon "file:$build_dir/debugcon.log"
         -cdrom "$iso" -boot d "${cmdline_args[@]}")
@@ -85,7 +100,7 @@ explain() {
 }
 
 if [ "$mode" = run ]; then
-    echo "cadre: booting $iso (-M $MACHINE -smp $SMP -m $MEM, $ACCEL${CMDLINE:+, cmdline \"$CMDLINE\"}); Ctrl-A X quits; port 0xE9 -> $build_dir/debugcon.log" >&2
+    echo "cadre: booting $iso (-M $MACHINE -smp $SMP -m $MEM, $ACCEL, $FIRMWARE${CMDLINE:+, cmdline \"$CMDLINE\"}); Ctrl-A X quits; port 0xE9 -> $build_dir/debugcon.log" >&2
     status=0
     "$QEMU" "${common[@]}" -serial mon:stdio || status=$?
     explain "$status" >&2

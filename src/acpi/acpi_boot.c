@@ -161,6 +161,12 @@ void acpi_init(void)
     const char *from = "the multiboot2 tag";
     if (len) {
         memcpy(rsdp, boot_info.rsdp, len);
+    } else if (boot_info.efi) {
+        /* UEFI has no EBDA and need not shadow anything at 0xE0000; the RSDP is in the EFI
+         * configuration table (UEFI 2.10 §4.6), which GRUB copies into tags 14/15. */
+        kprintf("acpi: warning: no RSDP tag from the loader, and under UEFI there is no BIOS area to "
+                "search (EBDA, 0xE0000-0xFFFFF): skipped; one CPU, legacy interrupts");
+        return;
     } else {
         uint64_t phys;
         if (acpi_find_rsdp_bios(map, NULL, &phys)) {

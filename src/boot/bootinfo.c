@@ -15,7 +15,7 @@ static const char *mem_type_name(uint32_t t)
     case MB2_MEM_ACPI_RECLAIMABLE: return "ACPI reclaimable";
     case MB2_MEM_NVS: return "ACPI NVS";
     case MB2_MEM_BADRAM: return "bad RAM";
-    default: return "unknown type";
+    default: return NULL;
     }
 }
 
@@ -36,8 +36,13 @@ void bootinfo_init(uintptr_t phys)
     console_lock();
     for (unsigned i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = &bi->mmap[i];
-        kprintf("  mem %016llx-%016llx %s", (unsigned long long)e->base,
-                (unsigned long long)(e->base + e->length - 1), mem_type_name(e->type));
+        const char *name = mem_type_name(e->type);
+        if (name)
+            kprintf("  mem %016llx-%016llx %s", (unsigned long long)e->base,
+                    (unsigned long long)(e->base + e->length - 1), name);
+        else /* a type Multiboot2 §3.6.8 does not define: not used, and shown as it came */
+            kprintf("  mem %016llx-%016llx unknown type %u (not used)", (unsigned long long)e->base,
+                    (unsigned long long)(e->base + e->length - 1), e->type);
     }
     console_unlock();
     uint64_t usable = mb2_usable_bytes(bi);
@@ -45,6 +50,12 @@ void bootinfo_init(uintptr_t phys)
         kprintf("multiboot2: warning: no memory map");
     kprintf("multiboot2: usable memory %llu KiB (%llu MiB) in %u map entries",
             (unsigned long long)(usable >> 10), (unsigned long long)(usable >> 20), bi->mmap_count);
+    if (bi->efi)
+        kprintf("multiboot2: started by UEFI firmware: EFI system table at %#llx (tag %u)%s%s",
+                (unsigned long long)bi->efi_systab, bi->efi_systab_tag, bi->efi_mmap ? ", EFI memory map" : "",
+                bi->efi_boot_services ? ", boot services running" : "");
+    else
+        kprintf("multiboot2: started by BIOS firmware (no EFI system table tag)");
     if (bi->rsdp_len)
         kprintf("multiboot2: ACPI RSDP revision %s (tag %u)", bi->rsdp_tag == MB2_TAG_ACPI_NEW ? "2+" : "1",
                 bi->rsdp_tag);

@@ -2,7 +2,7 @@
 ; EBX = physical address of the multiboot2 information (Multiboot2 spec §3.3).
 ;
 ; 1. check the magic and that the CPU has long mode; where either is missing say so on serial,
-;    port 0xE9 and the VGA text screen, and halt;
+;    port 0xE9 and (unless UEFI started the loader) the VGA text screen, and halt;
 ; 2. build the boot page tables: the first 1 GiB of physical memory mapped with 2 MiB pages
 ;    at 0 (identity, only until we run in the higher half), at DIRECT_MAP_BASE and at KERNEL_VMA;
 ; 3. PAE, EFER.LME (and EFER.NXE where the CPU has NX), CR0.PG|WP: long mode (SDM vol. 3A §9.8.5);
@@ -149,8 +149,50 @@ serial32_init:
     out dx, al                  ; MCR: DTR, RTS
     ret
 
-; Print the NUL-terminated string at eax to serial, port 0xE9 and VGA row 0, then halt.
+; eax = 1 if the multiboot2 information at esi (magic in edi) has an EFI system table tag, that
+; is, UEFI started the loader: then there may be no VGA text buffer at 0xB8000 (docs/boot.md).
+; Every tag is checked against the information's total size (Multiboot2 spec §3.6).
+booted_by_uefi32:
+    cmp edi, MB2_BOOTLOADER_MAGIC
+    jne .no                     ; no information to read
+    test esi, 7
+    jnz .no
+    mov ecx, [esi]              ; total_size
+    add ecx, esi                ; end of the information
+    lea edx, [esi + 8]          ; first tag
+.next:
+    lea eax, [edx + 8]
+    cmp eax, ecx
+    ja .no                      ; runs past the end
+    mov eax, [edx]              ; type
+    test eax, eax
+    jz .no                      ; end tag
+    cmp eax, MB2_TAG_TYPE_EFI32
+    je .yes
+    cmp eax, MB2_TAG_TYPE_EFI64
+    je .yes
+    mov eax, [edx + 4]          ; size
+    cmp eax, 8
+    jb .no
+    add eax, 7
+    jc .no
+    and eax, ~7
+    add edx, eax
+    jc .no
+    jmp .next
+.yes:
+    mov eax, 1
+    ret
+.no:
+    xor eax, eax
+    ret
+
+; Print the NUL-terminated string at eax to serial, port 0xE9 and, when BIOS started the loader,
+; VGA row 0, then halt.
 fatal32:
+    mov ebp, eax
+    call booted_by_uefi32
+    xchg eax, ebp               ; ebp = 1: UEFI, no VGA text buffer to write
     mov esi, eax
     mov ebx, msg_prefix
     call puts32
@@ -158,6 +200,8 @@ fatal32:
     call puts32
     mov ebx, msg_newline
     call puts32
+    test ebp, ebp
+    jnz .halt
     mov edi, VGA_TEXT
 .vga:
     movzx eax, byte [esi]

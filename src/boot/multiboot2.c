@@ -234,10 +234,54 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *bi)
         case MB2_TAG_ACPI_NEW:
             read_rsdp(bi, type, tag, size);
             break;
+        case MB2_TAG_EFI32:
+        case MB2_TAG_EFI64: {
+            /* u32 type, u32 size, then a u32 (tag 11) or u64 (tag 12) pointer (§3.6.12-13) */
+            uint32_t need = MB2_TAG_HEADER + (type == MB2_TAG_EFI32 ? 4 : 8);
+            if (size < need) {
+                problem(bi, "multiboot2: EFI system table tag %u of %u bytes is too short, needs %u (skipped)",
+                        type, size, need);
+                break;
+            }
+            bi->efi = true;
+            bi->efi_systab_tag = type;
+            bi->efi_systab = type == MB2_TAG_EFI32 ? rd32(tag + 8) : rd64(tag + 8);
+            break;
+        }
+        case MB2_TAG_EFI_MMAP:
+            bi->efi_mmap = true;
+            break;
+        case MB2_TAG_EFI_BS:
+            bi->efi_boot_services = true;
+            break;
         default:
             break; /* tags we do not use */
         }
     }
+}
+
+uint64_t mb2_low_page(const struct boot_info *bi, uint64_t from, uint64_t limit, uint64_t avoid,
+                      uint64_t avoid_end)
+{
+    const uint64_t page = 4096;
+    uint64_t best = 0;
+    for (unsigned i = 0; i < bi->mmap_count; i++) {
+        const struct mb2_mmap_entry *e = &bi->mmap[i];
+        if (e->type != MB2_MEM_AVAILABLE || e->length < page || e->base > UINT64_MAX - e->length)
+            continue;
+        uint64_t lo = MAX(e->base, from), end = MIN(e->base + e->length, limit);
+        if (lo >= end || end - lo < page) /* also keeps ALIGN_UP below from wrapping */
+            continue;
+        uint64_t p = ALIGN_UP(lo, page);
+        if (p < avoid_end && p + page > avoid) { /* step over the avoided range, once */
+            if (avoid_end >= end)
+                continue;
+            p = ALIGN_UP(avoid_end, page);
+        }
+        if (p + page <= end && (!best || p < best))
+            best = p;
+    }
+    return best;
 }
 
 uint64_t mb2_usable_bytes(const struct boot_info *bi)

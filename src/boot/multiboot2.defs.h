@@ -5,6 +5,10 @@
 #define MB2_HEADER_MAGIC 0xe85250d6     /* §3.1.2: in the OS image header */
 #define MB2_ARCH_I386 0                 /* 32-bit protected mode entry */
 #define MB2_BOOTLOADER_MAGIC 0x36d76289 /* §3.3: in EAX at the entry point */
+/* For the 32-bit entry code, which reads only these two tags (§3.6.12-13): EFI system table
+ * pointers, present when UEFI firmware started the loader. */
+#define MB2_TAG_TYPE_EFI32 11
+#define MB2_TAG_TYPE_EFI64 12
 
 /* Header tags (§3.1.3): each starts 8-byte aligned; flags bit 0 makes one optional, so that a
  * loader that cannot meet it boots the kernel all the same. */

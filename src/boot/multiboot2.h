@@ -20,8 +20,12 @@ enum {
     MB2_TAG_BOOTDEV = 5,
     MB2_TAG_MMAP = 6,
     MB2_TAG_FRAMEBUFFER = 8,
+    MB2_TAG_EFI32 = 11,    /* the EFI system table's 32-bit address: started by 32-bit UEFI */
+    MB2_TAG_EFI64 = 12,    /* its 64-bit address: started by 64-bit UEFI */
     MB2_TAG_ACPI_OLD = 14, /* a copy of the ACPI 1.0 RSDP */
     MB2_TAG_ACPI_NEW = 15, /* a copy of the ACPI 2.0+ RSDP */
+    MB2_TAG_EFI_MMAP = 17, /* the UEFI memory map as GetMemoryMap() gave it */
+    MB2_TAG_EFI_BS = 18,   /* boot services not exited (only when the kernel asks for it) */
 };
 
 /* Memory map entry types (§3.6.8) */
@@ -31,6 +35,8 @@ enum {
     MB2_MEM_ACPI_RECLAIMABLE = 3,
     MB2_MEM_NVS = 4,
     MB2_MEM_BADRAM = 5,
+    /* Any other value is reserved by the specification; GRUB passes some of its own on
+     * (OVMF's persistent-memory ranges, for one): treated as not available, printed by number. */
 };
 
 /* Framebuffer types (§3.6.12) */
@@ -79,6 +85,13 @@ struct boot_info {
     bool fb_tag;       /* a framebuffer tag was there */
     bool has_fb;       /* ... and its fields are consistent */
     struct mb2_framebuffer fb;
+    /* Which firmware started the loader: an EFI system table tag (11 or 12) means UEFI, and
+     * then there is no BIOS data area, EBDA or VGA text buffer to count on (docs/boot.md). */
+    bool efi;
+    unsigned efi_systab_tag; /* MB2_TAG_EFI32 or MB2_TAG_EFI64 */
+    uint64_t efi_systab;     /* the system table's physical address */
+    bool efi_mmap;           /* an EFI memory map tag came (not read: tag 6 has the same ranges) */
+    bool efi_boot_services;  /* tag 18: boot services still running */
     /* The first problem found and how many there were.  A problem in one tag skips that tag;
      * a problem in the list itself ends the walk with what was read so far. */
     char problem[160];
@@ -89,6 +102,12 @@ struct boot_info {
  * the list was read to its end tag, -1 when it could not be (bad header, no end tag); in both
  * cases `out` holds every sound tag seen and `problem` says what was wrong. */
 int mb2_parse(const void *mbi, size_t avail, struct boot_info *out);
+
+/* The lowest 4 KiB page at or above `from` that ends at or below `limit`, lies wholly inside
+ * one available (type 1) memory map entry and does not overlap [avoid, avoid_end); 0 if there
+ * is none (so `from` must be above 0).  For the AP trampoline, which must sit below 1 MiB. */
+uint64_t mb2_low_page(const struct boot_info *bi, uint64_t from, uint64_t limit, uint64_t avoid,
+                      uint64_t avoid_end);
 
 /* Sum of the lengths of the available (type 1) memory map entries, in bytes. */
 uint64_t mb2_usable_bytes(const struct boot_info *bi);

@@ -15,6 +15,7 @@ static size_t npages;    /* pages the bitmap covers: [0, npages * PAGE_SIZE) */
 static size_t nfree, ntotal;
 static size_t search_hint;
 static uint64_t max_phys;
+static uint64_t low_page;
 static struct spinlock lock = SPINLOCK_INIT;
 
 static bool used(size_t p) { return bitmap[p / 64] >> (p % 64) & 1; }
@@ -34,6 +35,16 @@ static void reserve(uint64_t start, uint64_t end)
 
 void pmm_init(const struct boot_info *bi)
 {
+    /* First of all, the trampoline's page: nothing may have taken it (the multiboot2 information
+     * may sit below 1 MiB: OVMF's GRUB puts it at 0x2000). */
+    low_page = mb2_low_page(bi, PMM_LOW_PAGE_FROM, PMM_LOW_RESERVED, boot_info_phys,
+                            boot_info_phys + bi->total_size);
+    if (low_page)
+        kprintf("pmm: page %#lx (below 1 MiB, free in the memory map) kept for the AP trampoline",
+                (unsigned long)low_page);
+    else
+        kprintf("pmm: warning: the memory map has no free 4 KiB page between %#x and 1 MiB for the AP "
+                "trampoline; only the BSP will run", PMM_LOW_PAGE_FROM);
     for (unsigned i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = &bi->mmap[i];
         if (e->type == MB2_MEM_AVAILABLE && e->base + e->length > max_phys)
@@ -130,3 +141,4 @@ void pmm_free_pages(uint64_t phys, size_t n)
 size_t pmm_free_count(void) { return READ_ONCE(nfree); }
 size_t pmm_total_count(void) { return ntotal; }
 uint64_t pmm_max_phys(void) { return max_phys; }
+uint64_t pmm_low_page(void) { return low_page; }

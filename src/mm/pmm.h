@@ -8,6 +8,10 @@
 /* Low memory below 1 MiB is never handed out: the BIOS data, the EBDA, the AP trampoline page
  * and the ROMs live there (docs/memory.md). */
 #define PMM_LOW_RESERVED 0x100000
+/* The AP trampoline's page is the lowest free page of the memory map from here up to 1 MiB
+ * (a STARTUP IPI's vector is a page number below 0x100: SDM vol. 3A §9.4.4.1).  Page 0 holds
+ * the real-mode interrupt vectors and the BIOS data area on BIOS machines, and is the null page. */
+#define PMM_LOW_PAGE_FROM 0x1000
 
 void pmm_init(const struct boot_info *bi);
 /* A zeroed page's physical address, or 0 when memory is exhausted. */
@@ -17,6 +21,9 @@ uint64_t pmm_alloc_pages(size_t n);
 void pmm_free_pages(uint64_t phys, size_t n);
 size_t pmm_free_count(void);
 size_t pmm_total_count(void);
+/* The page below 1 MiB that pmm_init set aside for the AP trampoline, before anything else
+ * was allocated, or 0 when the memory map has none free (then it said so). */
+uint64_t pmm_low_page(void);
 /* The end of the highest available page, for the direct map's size. */
 uint64_t pmm_max_phys(void);
 

@@ -99,21 +99,18 @@ static uint64_t trampoline_cr3(void)
     return pml4;
 }
 
-static bool trampoline_page_free(void)
-{
-    for (unsigned i = 0; i < boot_info.mmap_count; i++) {
-        const struct mb2_mmap_entry *e = &boot_info.mmap[i];
-        if (e->type == MB2_MEM_AVAILABLE && e->base <= TRAMPOLINE_PHYS &&
-            e->base + e->length >= TRAMPOLINE_PHYS + PAGE_SIZE)
-            return true;
-    }
-    return false;
-}
+/* The trampoline's page: chosen from the memory map by pmm_init (mm/pmm.h). */
+static uint64_t trampoline_phys;
+
+/* The warm-reset path (CMOS shutdown code, the vector at 40:67) is the BIOS's: under UEFI there
+ * is no BIOS data area and nothing reads the code on an INIT, so it is neither set nor reset. */
+static bool bios_warm_reset(void) { return !boot_info.efi; }
 
 static bool trampoline_install(void)
 {
-    if (!trampoline_page_free()) {
-        kprintf("smp: warning: page %#x is not free memory in the memory map; APs not started", TRAMPOLINE_PHYS);
+    trampoline_phys = pmm_low_page();
+    if (!trampoline_phys) {
+        kprintf("smp: warning: no page below 1 MiB for the AP trampoline (see the pmm: line); APs not started");
         return false;
     }
     uint64_t cr3 = trampoline_cr3();
@@ -121,7 +118,7 @@ static bool trampoline_install(void)
         kprintf("smp: warning: no memory below 4 GiB for the trampoline page tables; APs not started");
         return false;
     }
-    uint8_t *page = phys_to_virt(TRAMPOLINE_PHYS);
+    uint8_t *page = phys_to_virt(trampoline_phys);
     memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
     struct trampoline_params *p = (struct trampoline_params *)(page + TP_PARAMS);
     /* Accessed bits preset, so the CPU never needs to write the GDT (a CPU that must set an Accessed bit writes the GDT, which may be read-only, and faults: SDM vol. 3A §3.4.5.1). */
@@ -138,12 +135,17 @@ static bool trampoline_install(void)
     p->count = 0;
     p->strays = 0;
 
+    kprintf("smp: trampoline at %#lx (STARTUP IPI vector %#lx)%s", (unsigned long)trampoline_phys,
+            (unsigned long)(trampoline_phys >> PAGE_SHIFT),
+            bios_warm_reset() ? "" : "; UEFI: no BIOS warm-reset vector (CMOS 0FH, 40:67) set");
+    if (!bios_warm_reset())
+        return true;
     /* MP spec B.4: where an AP goes after an INIT on systems whose BIOS takes the warm-reset
      * path (CMOS shutdown code 0AH, then a far jump through 40:67). */
     cmos_write(CMOS_SHUTDOWN_STATUS, CMOS_SHUTDOWN_JMP_WARM);
     volatile uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
-    warm[0] = 0;                      /* offset */
-    warm[1] = TRAMPOLINE_PHYS >> 4;   /* segment */
+    warm[0] = 0;                                      /* offset */
+    warm[1] = (uint16_t)(trampoline_phys >> 4);       /* segment */
     return true;
 }
 
@@ -152,6 +154,8 @@ static bool trampoline_install(void)
  * shutdown code would skip POST and jump into the trampoline page, long since stale. */
 static void warm_reset_restore(void)
 {
+    if (!bios_warm_reset())
+        return;
     cmos_write(CMOS_SHUTDOWN_STATUS, CMOS_SHUTDOWN_NORMAL);
     volatile uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
     warm[0] = 0;
@@ -160,7 +164,7 @@ static void warm_reset_restore(void)
 
 static struct trampoline_params *params(void)
 {
-    return (struct trampoline_params *)((uint8_t *)phys_to_virt(TRAMPOLINE_PHYS) + TP_PARAMS);
+    return (struct trampoline_params *)((uint8_t *)phys_to_virt(trampoline_phys) + TP_PARAMS);
 }
 
 static void send_init(uint32_t apic_id)
@@ -173,7 +177,7 @@ static void send_init(uint32_t apic_id)
 
 static void send_sipi(uint32_t apic_id)
 {
-    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_STARTUP, .vector = TRAMPOLINE_PHYS >> 12,
+    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_STARTUP, .vector = (uint8_t)(trampoline_phys >> PAGE_SHIFT),
                             .level = IPI_ASSERT });
 }
 

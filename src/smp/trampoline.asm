@@ -1,4 +1,5 @@
-; The AP trampoline.  A STARTUP IPI starts the AP in real mode at CS = TRAMPOLINE_PHYS >> 4,
+; The AP trampoline.  A STARTUP IPI starts the AP in real mode at CS = page >> 4 (the page that
+; pmm_init chose below 1 MiB),
 ; IP = 0 (SDM vol. 3A §9.4.4.1).  This code is copied to that page; it only knows where it runs
 ; from CS, so it computes its own absolute addresses (GDTR base, far-jump targets) into named
 ; fields of the parameter block.  The block's other fields were written by src/smp/smp.c.

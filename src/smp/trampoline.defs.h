@@ -3,9 +3,9 @@
 #ifndef CADRE_TRAMPOLINE_DEFS_H
 #define CADRE_TRAMPOLINE_DEFS_H
 
-/* Physical page the trampoline is copied to: below 1 MiB, 4 KiB aligned, and conventional
- * memory on every PC; the STARTUP IPI's vector is its page number, 0x08 (SDM vol. 3A §9.4.4.1). */
-#define TRAMPOLINE_PHYS 0x8000
+/* The page the trampoline is copied to is chosen from the memory map below 1 MiB at boot
+ * (pmm_low_page(), src/mm/pmm.h); the STARTUP IPI's vector is its page number (SDM vol. 3A
+ * §9.4.4.1).  The code runs wherever it is put. */
 
 /* The parameter block's offset in the page; the code before it must fit. */
 #define TP_PARAMS 0xe00
