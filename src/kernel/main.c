@@ -75,6 +75,7 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     pic_disable(); /* the BIOS left it on vectors 8-15, where exceptions live */
     console_init();
     time_init();
+    time_stage(STAGE_FIRST_LINE);
     kprintf("cadre: booting on cpu0; tsc %llu.%03llu MHz (%s)", (unsigned long long)(tsc_khz() / 1000),
             (unsigned long long)(tsc_khz() % 1000), tsc_source());
     bootinfo_init(mb2_phys);
@@ -99,10 +100,14 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     bsp_percpu.state = CPU_ONLINE;
     smp_call_init();
     smp_init();
+    time_stage(STAGE_SMP_START); /* where there were no APs to start: both stages are now */
+    time_stage(STAGE_APS_ONLINE);
     devices_init();
 
     irq_enable();
+    time_stage(STAGE_READY);
     kprintf("cadre: ready: %u cpus online", smp_online_count());
+    time_stages_print();
     if (irq_table_requested())
         irq_table_print();
     if (ktest_selection())
