@@ -311,11 +311,13 @@ static void bring_up(void)
     params()->count = n - 1;
 
     uint64_t t0 = time_since_boot_us();
+    time_stage(STAGE_SMP_START);
     if (parallel)
         start_parallel(n);
     else
         start_serial(n);
     bringup_us = time_since_boot_us() - t0;
+    time_stage(STAGE_APS_ONLINE);
 
     for (unsigned c = 1; c < n; c++) {
         uint32_t starting = CPU_STARTING;
