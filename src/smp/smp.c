@@ -133,6 +133,12 @@ static bool trampoline_install(void)
     p->gdt[TGDT_CODE32 / 8] = DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
     p->gdt[TGDT_DATA / 8] = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
     p->gdt[TGDT_CODE64 / 8] = DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_L;
+    p->gdtr_limit = sizeof p->gdt - 1;
+    p->gdtr_base = TRAMPOLINE_PHYS + TP_GDT;
+    p->far32_offset = TRAMPOLINE_PHYS + (uint32_t)(trampoline_protected_mode - trampoline_start);
+    p->far32_selector = TGDT_CODE32;
+    p->far64_offset = TRAMPOLINE_PHYS + (uint32_t)(trampoline_long_mode - trampoline_start);
+    p->far64_selector = TGDT_CODE64;
     p->cr3 = (uint32_t)cr3;
     p->efer = EFER_LME | (cpu_protections.nx ? EFER_NXE : 0);
     p->kernel_cr3 = paging_kernel_cr3();
