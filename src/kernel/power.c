@@ -15,6 +15,9 @@ void qemu_exit(enum qemu_exit_code code)
 __noreturn void power_off(void)
 {
     kprintf("cadre: powering off");
+    /* Another CPU may be the printer with lines still buffered (a 255-CPU table, slowly, on a
+     * busy host): S5 ends QEMU at once, so the log is made whole first, as qemu_exit does. */
+    console_flush();
     if (!acpi_power_off())
         kprintf("cadre: ACPI S5 is not available; using isa-debug-exit");
     qemu_exit(QEMU_EXIT_POWEROFF);
