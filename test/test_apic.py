@@ -46,7 +46,8 @@ def test_tsc_and_timer_calibrated(vm):
     first = b.find(r"^cadre: booting on cpu0; tsc (\d+)\.\d+ MHz \(PIT, provisional\)$")
     assert first and 100 <= int(first.group(1)) <= 10000, b.summary()
     m = b.find(r"^tsc: (\d+)\.(\d+) MHz measured against the (HPET|ACPI PM timer): median of \d+ windows "
-               r"of \d+ us, spread \d+ ppm, reads within \d+ ns \(provisional [\d.]+ MHz from the PIT, provisional\)$")
+               r"of \d+ us, spread \d+ ppm, reads within \d+ ns "
+               r"\(provisional [\d.]+ MHz from the PIT, provisional\)$")
     assert m, b.summary()
     assert 100 <= int(m.group(1)) <= 10000
     t = b.find(r"^apic: timer (\d+)\.\d+ MHz \(divide by 16, measured against the TSC over \d+ us\), "

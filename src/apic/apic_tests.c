@@ -306,9 +306,10 @@ KTEST(apic_timer_rate)
     }
     uint64_t err_ppm = (rate > by_hpet ? rate - by_hpet : by_hpet - rate) * 1000000 / by_hpet;
     uint64_t initial = MAX(rate / hz, 1);
-    ktest_log("timer %llu Hz by the HPET (median of %u windows of %u ms, spread %llu ppm), %llu Hz measured at boot: "
-              "period %llu counts = %llu ns, %llu ppm off %llu ns",
-              (unsigned long long)by_hpet, PRECISE_WINDOWS, PRECISE_WINDOW_US / 1000, (unsigned long long)spread,
+    ktest_log("timer %llu Hz by the HPET (median of %u windows of %u ms, spread %llu ppm), "
+              "%llu Hz measured at boot: period %llu counts = %llu ns, %llu ppm off %llu ns",
+              (unsigned long long)by_hpet, PRECISE_WINDOWS, PRECISE_WINDOW_US / 1000,
+              (unsigned long long)spread,
               (unsigned long long)rate, (unsigned long long)initial,
               (unsigned long long)(initial * 1000000000ULL / by_hpet), (unsigned long long)err_ppm,
               (unsigned long long)(1000000000ULL / hz));

@@ -113,9 +113,14 @@ void lapic_timer_calibrate_begin(void)
     window_start = count_sample();
 }
 
+/* As in src/kernel/time.c: the window lasts at least READ_COST_FACTOR times a count read's
+ * cost (a bracket's width), so that each end's placement errs by at most 500 ppm of it. */
+#define READ_COST_FACTOR 2000
+
 static uint64_t measure_end(void)
 {
-    uint64_t end = window_start.tsc + CALIBRATE_US * tsc_khz() / 1000;
+    uint64_t wait = MAX(CALIBRATE_US * tsc_khz() / 1000, window_start.width * READ_COST_FACTOR);
+    uint64_t end = window_start.tsc + wait;
     while (!time_after(end))
         cpu_relax();
     struct count_sample a = window_start, b = count_sample();
@@ -134,8 +139,8 @@ void lapic_timer_calibrate(void)
     if (use_deadline) {
         /* The deadline is in TSC cycles (SDM vol. 3A §11.5.4.1): nothing to measure. */
         rate_hz = 0;
-        kprintf("apic: timer needs no calibration: tick %u Hz in TSC-deadline mode, every %llu TSC cycles", hz,
-                (unsigned long long)period_tsc);
+        kprintf("apic: timer needs no calibration: tick %u Hz in TSC-deadline mode, every %llu TSC cycles",
+                hz, (unsigned long long)period_tsc);
     } else {
         rate_hz = measure_end();
         kprintf("apic: timer %llu.%03llu MHz (divide by %u, measured against the TSC over %llu us), "

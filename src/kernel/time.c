@@ -29,6 +29,13 @@
 #define PROVISIONAL_WINDOW_US 250  /* one PIT window at time_init, for the first lines' stamps */
 #define SAMPLE_TRIES 4
 #define MAX_WINDOWS 16
+/* A window lasts at least this many times the reference's read cost (the first sample's
+ * bracket): each end is placed within half a bracket, so a window's rate errs by at most
+ * 1/READ_COST_FACTOR (500 ppm) and typically by a tenth of that.  Under TCG a read costs about
+ * 0.2 us and 1 ms windows already are that long; under this machine's KVM an HPET read exits to
+ * the host, about 13 us, and the windows grow to about 26 ms. */
+#define READ_COST_FACTOR 2000
+#define MAX_WINDOW_US 50000
 
 /* now = base_ns + cycles since base_tsc at the current rate: a better rate moves the base, so
  * the clock never jumps back.  Time 0 is the kernel's entry (boot_entry_tsc, entry.asm). */
@@ -143,10 +150,13 @@ static void sort(uint64_t *v, unsigned n)
 static bool measure(const struct refclock *c, unsigned windows, uint64_t window_us, struct tsc_measurement *m)
 {
     uint64_t rates[MAX_WINDOWS];
-    uint64_t ticks = c->hz * window_us / 1000000;
     uint64_t widest = 0;
     windows = MIN(MAX(windows, 1u), (unsigned)MAX_WINDOWS);
     struct tsc_sample s0 = sample(c);
+    uint64_t for_cost_us = tsc_to_ns(s0.width) * READ_COST_FACTOR / 1000000;
+    if (for_cost_us > window_us)
+        window_us = MIN(for_cost_us, MAX(window_us, (uint64_t)MAX_WINDOW_US));
+    uint64_t ticks = c->hz * window_us / 1000000;
     for (unsigned w = 0; w < windows; w++) {
         uint64_t deadline = time_deadline_us(10 * window_us + 10000);
         while (((c->read() - s0.ref) & c->mask) < ticks)
@@ -261,15 +271,17 @@ void time_calibrate_precise(uint64_t pm_timer_port, bool pm_timer_32bit)
     bool ok = hpet_clock(&c) && measure(&c, MEASURE_WINDOWS, MEASURE_WINDOW_US, &m);
     if (!ok && pm_timer_port) {
         pm_port = (uint16_t)pm_timer_port;
-        c = (struct refclock){ "ACPI PM timer", pm_read, PM_TIMER_HZ, pm_timer_32bit ? 0xffffffffULL : 0xffffffULL };
+        uint64_t mask = pm_timer_32bit ? 0xffffffffULL : 0xffffffULL;
+        c = (struct refclock){ "ACPI PM timer", pm_read, PM_TIMER_HZ, mask };
         ok = measure(&c, MEASURE_WINDOWS, MEASURE_WINDOW_US, &m);
     }
     if (!ok && pit_started)
         ok = measure(&pit_clock, MEASURE_WINDOWS, PIT_WINDOW_US, &m);
     uint64_t k = ok ? (m.hz + 500) / 1000 : 0;
     if (!plausible(k)) {
-        kprintf("tsc: warning: no reference clock gave a rate (HPET, ACPI PM timer, PIT); keeping %llu.%03llu MHz "
-                "from the %s", (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), source);
+        kprintf("tsc: warning: no reference clock gave a rate (HPET, ACPI PM timer, PIT); "
+                "keeping %llu.%03llu MHz from the %s",
+                (unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000), source);
         return;
     }
     uint64_t now_tsc = rdtsc();
@@ -297,8 +309,8 @@ void time_stage(enum boot_stage s)
 
 void time_stages_print(void)
 {
-    kprintf("cadre: boot stages in us since entry: first_line=%llu clocks=%llu smp_start=%llu aps_online=%llu "
-            "ready=%llu",
+    kprintf("cadre: boot stages in us since entry: first_line=%llu clocks=%llu smp_start=%llu "
+            "aps_online=%llu ready=%llu",
             (unsigned long long)stage_us[STAGE_FIRST_LINE], (unsigned long long)stage_us[STAGE_CLOCKS],
             (unsigned long long)stage_us[STAGE_SMP_START], (unsigned long long)stage_us[STAGE_APS_ONLINE],
             (unsigned long long)stage_us[STAGE_READY]);

@@ -37,7 +37,14 @@ struct tsc_measurement {
 bool time_measure_tsc(const char *reference, unsigned windows, uint64_t window_us, struct tsc_measurement *m);
 
 /* Moments of the boot, printed on one line once ready (docs/serial-log.md). */
-enum boot_stage { STAGE_FIRST_LINE, STAGE_CLOCKS, STAGE_SMP_START, STAGE_APS_ONLINE, STAGE_READY, STAGE_COUNT };
+enum boot_stage {
+    STAGE_FIRST_LINE,
+    STAGE_CLOCKS,     /* the TSC's rate and the APIC timer's known */
+    STAGE_SMP_START,  /* the first INIT sent */
+    STAGE_APS_ONLINE, /* the last AP online, or given up on */
+    STAGE_READY,
+    STAGE_COUNT
+};
 /* Records the time of `s`, the first time only. */
 void time_stage(enum boot_stage s);
 void time_stages_print(void);

@@ -30,8 +30,8 @@ KTEST(tsc_rate_against_hpet)
     }
     uint64_t used = tsc_khz() * 1000;
     uint64_t err_ppm = abs_diff(used, m.hz) * 1000000 / m.hz;
-    ktest_log("TSC %llu Hz by the HPET (median of %u windows of %u ms, spread %llu ppm, reads within %llu ns); "
-              "the kernel uses %llu kHz (%s): %llu ppm off",
+    ktest_log("TSC %llu Hz by the HPET (median of %u windows of %u ms, spread %llu ppm, "
+              "reads within %llu ns); the kernel uses %llu kHz (%s): %llu ppm off",
               (unsigned long long)m.hz, m.windows, WINDOW_US / 1000, (unsigned long long)m.spread_ppm,
               (unsigned long long)tsc_to_ns(m.widest_cycles), (unsigned long long)tsc_khz(), tsc_source(),
               (unsigned long long)err_ppm);
