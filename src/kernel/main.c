@@ -91,9 +91,10 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     acpi_init();
     if (acpi.has_hpet)
         hpet_init(acpi.hpet_address);
-    time_calibrate_precise(acpi.pm_timer.space_id == ACPI_GAS_SYSTEM_IO ? acpi.pm_timer.address : 0,
-                           acpi.pm_timer_32bit);
-    lapic_setup(acpi.has_madt ? acpi.lapic_address : 0);
+    time_calibrate_begin(acpi.pm_timer.space_id == ACPI_GAS_SYSTEM_IO ? acpi.pm_timer.address : 0,
+                         acpi.pm_timer_32bit);
+    lapic_setup(acpi.has_madt ? acpi.lapic_address : 0); /* needs no exact rate: the HPET counts on */
+    time_calibrate_finish();
 
     cpu_init(&bsp_percpu);
     idt_setup_ist();

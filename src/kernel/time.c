@@ -21,10 +21,11 @@
 
 /* The measurement (where no CPUID leaf states the rate): back-to-back windows over a reference
  * clock, and the median of their rates.  Each window's ends are reference reads placed on the
- * TSC between two TSC reads (struct tsc_sample), so what a window measures is its two
- * placements' error over its length: tens of ns over 1 ms under TCG (docs/performance.md). */
+ * TSC between two TSC reads (struct tsc_sample), so what a window errs by is its two
+ * placements' error over its length: tens of ns over 750 us under TCG, 10-30 ppm (the spread
+ * in the boot line; test tsc_rate_against_hpet allows 500). */
 #define MEASURE_WINDOWS 3
-#define MEASURE_WINDOW_US 1000     /* HPET and ACPI PM timer */
+#define MEASURE_WINDOW_US 750      /* HPET and ACPI PM timer */
 #define PIT_WINDOW_US 10000        /* the PIT only where neither exists: 838 ns ticks, slow reads */
 #define PROVISIONAL_WINDOW_US 250  /* one PIT window at time_init, for the first lines' stamps */
 #define SAMPLE_TRIES 4
@@ -32,7 +33,7 @@
 /* A window lasts at least this many times the reference's read cost (the first sample's
  * bracket): each end is placed within half a bracket, so a window's rate errs by at most
  * 1/READ_COST_FACTOR (500 ppm) and typically by a tenth of that.  Under TCG a read costs about
- * 0.2 us and 1 ms windows already are that long; under this machine's KVM an HPET read exits to
+ * 0.2 us and 750 us windows already are that long; under this machine's KVM an HPET read exits to
  * the host, about 13 us, and the windows grow to about 26 ms. */
 #define READ_COST_FACTOR 2000
 #define MAX_WINDOW_US 50000
@@ -143,23 +144,41 @@ static void sort(uint64_t *v, unsigned n)
         }
 }
 
-/* The TSC's rate in Hz over `windows` back-to-back windows of `window_us` of `c`: the median
- * of the windows' rates, so that one window whose edge a host preemption hit does not decide
- * (its neighbour, which shares that edge, errs the other way).  False if the reference stops
- * moving (bounded by the TSC at the rate known so far, or the early 4 GHz guess). */
-static bool measure(const struct refclock *c, unsigned windows, uint64_t window_us, struct tsc_measurement *m)
+/* The TSC's rate in Hz over `windows` back-to-back windows of `window_us` of a reference: the
+ * median of the windows' rates, so that one window whose edge a host preemption hit does not
+ * decide (its neighbour, which shares that edge, errs the other way).  measure_start() takes
+ * the first reading; measure_finish() the others, waiting where a window is not yet over, so
+ * that work done in between (the boot's next lines) shortens the wait, and a longer first
+ * window only errs less.  False if the reference stops moving (bounded by the TSC at the rate
+ * known so far, or the early 4 GHz guess). */
+struct measuring {
+    struct refclock c;
+    struct tsc_sample s0;
+    uint64_t window_us, ticks;
+    unsigned windows;
+};
+
+static void measure_start(struct measuring *ms, const struct refclock *c, unsigned windows, uint64_t window_us)
 {
-    uint64_t rates[MAX_WINDOWS];
-    uint64_t widest = 0;
-    windows = MIN(MAX(windows, 1u), (unsigned)MAX_WINDOWS);
-    struct tsc_sample s0 = sample(c);
-    uint64_t for_cost_us = tsc_to_ns(s0.width) * READ_COST_FACTOR / 1000000;
+    ms->c = *c;
+    ms->windows = MIN(MAX(windows, 1u), (unsigned)MAX_WINDOWS);
+    ms->s0 = sample(c);
+    uint64_t for_cost_us = tsc_to_ns(ms->s0.width) * READ_COST_FACTOR / 1000000;
     if (for_cost_us > window_us)
         window_us = MIN(for_cost_us, MAX(window_us, (uint64_t)MAX_WINDOW_US));
-    uint64_t ticks = c->hz * window_us / 1000000;
-    for (unsigned w = 0; w < windows; w++) {
-        uint64_t deadline = time_deadline_us(10 * window_us + 10000);
-        while (((c->read() - s0.ref) & c->mask) < ticks)
+    ms->window_us = window_us;
+    ms->ticks = c->hz * window_us / 1000000;
+}
+
+static bool measure_finish(struct measuring *ms, struct tsc_measurement *m)
+{
+    const struct refclock *c = &ms->c;
+    uint64_t rates[MAX_WINDOWS];
+    uint64_t widest = 0;
+    struct tsc_sample s0 = ms->s0;
+    for (unsigned w = 0; w < ms->windows; w++) {
+        uint64_t deadline = time_deadline_us(10 * ms->window_us + 10000);
+        while (((c->read() - s0.ref) & c->mask) < ms->ticks)
             if (time_after(deadline))
                 return false;
         struct tsc_sample s1 = sample(c);
@@ -170,14 +189,21 @@ static bool measure(const struct refclock *c, unsigned windows, uint64_t window_
         widest = MAX(widest, MAX(s0.width, s1.width));
         s0 = s1;
     }
-    sort(rates, windows);
-    m->hz = rates[windows / 2];
-    m->spread_ppm = m->hz ? scale(rates[windows - 1] - rates[0], 1000000, m->hz) : 0;
+    sort(rates, ms->windows);
+    m->hz = rates[ms->windows / 2];
+    m->spread_ppm = m->hz ? scale(rates[ms->windows - 1] - rates[0], 1000000, m->hz) : 0;
     m->widest_cycles = widest;
-    m->windows = windows;
-    m->window_us = window_us;
+    m->windows = ms->windows;
+    m->window_us = ms->window_us;
     m->reference = c->name;
     return m->hz != 0;
+}
+
+static bool measure(const struct refclock *c, unsigned windows, uint64_t window_us, struct tsc_measurement *m)
+{
+    struct measuring ms;
+    measure_start(&ms, c, windows, window_us);
+    return measure_finish(&ms, m);
 }
 
 static bool hpet_clock(struct refclock *c)
@@ -194,7 +220,7 @@ static bool pit_started;
 /* ---- the clock ----------------------------------------------------------------------------- */
 
 /* A rate stated by CPUID is final.  Otherwise a provisional one from one short PIT window,
- * which the first lines' timestamps use until time_calibrate_precise() measures against a
+ * which the first lines' timestamps use until time_calibrate_finish() measures against a
  * better reference; the clock stays continuous across that change. */
 void time_init(void)
 {
@@ -259,7 +285,22 @@ static void print_mhz_line(const struct tsc_measurement *m, uint64_t k, uint64_t
             (unsigned long long)(was % 1000), source);
 }
 
-void time_calibrate_precise(uint64_t pm_timer_port, bool pm_timer_32bit)
+static struct measuring pending;
+static bool pending_hpet;
+static uint64_t pending_pm_port;
+static bool pending_pm_32bit;
+
+void time_calibrate_begin(uint64_t pm_timer_port, bool pm_timer_32bit)
+{
+    pending_pm_port = pm_timer_port;
+    pending_pm_32bit = pm_timer_32bit;
+    struct refclock c;
+    pending_hpet = !stated && hpet_clock(&c);
+    if (pending_hpet)
+        measure_start(&pending, &c, MEASURE_WINDOWS, MEASURE_WINDOW_US);
+}
+
+void time_calibrate_finish(void)
 {
     if (stated) {
         kprintf("tsc: %llu.%03llu MHz stated by %s; not measured", (unsigned long long)(khz / 1000),
@@ -267,12 +308,11 @@ void time_calibrate_precise(uint64_t pm_timer_port, bool pm_timer_32bit)
         return;
     }
     struct tsc_measurement m;
-    struct refclock c;
-    bool ok = hpet_clock(&c) && measure(&c, MEASURE_WINDOWS, MEASURE_WINDOW_US, &m);
-    if (!ok && pm_timer_port) {
-        pm_port = (uint16_t)pm_timer_port;
-        uint64_t mask = pm_timer_32bit ? 0xffffffffULL : 0xffffffULL;
-        c = (struct refclock){ "ACPI PM timer", pm_read, PM_TIMER_HZ, mask };
+    bool ok = pending_hpet && measure_finish(&pending, &m);
+    if (!ok && pending_pm_port) {
+        pm_port = (uint16_t)pending_pm_port;
+        uint64_t mask = pending_pm_32bit ? 0xffffffffULL : 0xffffffULL;
+        struct refclock c = { "ACPI PM timer", pm_read, PM_TIMER_HZ, mask };
         ok = measure(&c, MEASURE_WINDOWS, MEASURE_WINDOW_US, &m);
     }
     if (!ok && pit_started)

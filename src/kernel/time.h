@@ -1,6 +1,6 @@
 /* Time from the TSC, counted from the kernel's entry (src/boot/entry.asm stamps it).
  * time_init() takes the TSC's rate from CPUID where the CPU or hypervisor states it, else a
- * provisional one from a short PIT window; time_calibrate_precise() then measures it against
+ * provisional one from a short PIT window; time_calibrate_finish() then measures it against
  * the HPET (else the ACPI PM timer, else the PIT over longer windows).  Before time_init,
  * timestamps read 0 and deadlines assume a fast (4 GHz) TSC, so an early bounded wait is never
  * shorter than asked. */
@@ -11,8 +11,11 @@
 
 void time_init(void);
 /* Measures the TSC against the HPET, else the ACPI PM timer, else the PIT, unless CPUID stated
- * its rate; the clock stays continuous. */
-void time_calibrate_precise(uint64_t pm_timer_port, bool pm_timer_32bit);
+ * its rate; the clock stays continuous.  begin takes the first reading, finish the rest and
+ * switches to the new rate: what the BSP does in between (nothing that needs the exact rate)
+ * shortens the wait. */
+void time_calibrate_begin(uint64_t pm_timer_port, bool pm_timer_32bit);
+void time_calibrate_finish(void);
 uint64_t tsc_khz(void);
 /* Where the rate came from, for the boot log ("CPUID 0x15", "PIT, provisional", "HPET", ...). */
 const char *tsc_source(void);

@@ -5,7 +5,7 @@
 #include "kernel/time.h"
 
 /* 0.05 %: the limit issue 14 sets.  What a correct rate leaves of it: the calibration's own
- * error (windows of 1 ms whose ends are placed within a few hundred ns: tens of ppm under
+ * error (windows of 750 us whose ends are placed within a few hundred ns: tens of ppm under
  * TCG, spread in the boot line), the kHz rounding of tsc_khz() (< 1 ppm), and this test's
  * error (the same placement over 200 ms: < 5 ppm).  Host load does not enter: under TCG the
  * guest's TSC and the HPET both follow the host's clock, a preemption between two reads
