@@ -158,7 +158,8 @@ struct measuring {
     unsigned windows;
 };
 
-static void measure_start(struct measuring *ms, const struct refclock *c, unsigned windows, uint64_t window_us)
+static void measure_start(struct measuring *ms, const struct refclock *c, unsigned windows,
+                          uint64_t window_us)
 {
     ms->c = *c;
     ms->windows = MIN(MAX(windows, 1u), (unsigned)MAX_WINDOWS);
