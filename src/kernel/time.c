@@ -164,7 +164,7 @@ static void measure_start(struct measuring *ms, const struct refclock *c, unsign
     ms->c = *c;
     ms->windows = MIN(MAX(windows, 1u), (unsigned)MAX_WINDOWS);
     ms->s0 = sample(c);
-    uint64_t for_cost_us = tsc_to_ns(ms->s0.width) * READ_COST_FACTOR / 1000000;
+    uint64_t for_cost_us = tsc_to_ns(ms->s0.width) * READ_COST_FACTOR / 1000; /* ns -> us */
     if (for_cost_us > window_us)
         window_us = MIN(for_cost_us, MAX(window_us, (uint64_t)MAX_WINDOW_US));
     ms->window_us = window_us;
