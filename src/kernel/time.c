@@ -28,6 +28,7 @@
 #define MEASURE_WINDOW_US 750      /* HPET and ACPI PM timer */
 #define PIT_WINDOW_US 10000        /* the PIT only where neither exists: 838 ns ticks, slow reads */
 #define PROVISIONAL_WINDOW_US 250  /* one PIT window at time_init, for the first lines' stamps */
+#define PROVISIONAL_TRIES 3
 #define SAMPLE_TRIES 4
 #define MAX_WINDOWS 16
 /* A window lasts at least this many times the reference's read cost (the first sample's
@@ -237,10 +238,13 @@ void time_init(void)
     }
     struct tsc_measurement m;
     pit_started = pit_counter_start();
-    if (pit_started && measure(&pit_clock, 1, PROVISIONAL_WINDOW_US, &m) && plausible(m.hz / 1000)) {
-        khz = m.hz / 1000;
-        source = "PIT, provisional";
-    }
+    /* A window's wait is bounded (by the early 4 GHz guess): a busy host that stops this vCPU
+     * for longer ends it, so a few tries. */
+    for (int i = 0; pit_started && !khz && i < PROVISIONAL_TRIES; i++)
+        if (measure(&pit_clock, 1, PROVISIONAL_WINDOW_US, &m) && plausible(m.hz / 1000)) {
+            khz = m.hz / 1000;
+            source = "PIT, provisional";
+        }
 }
 
 bool time_measure_tsc(const char *reference, unsigned windows, uint64_t window_us, struct tsc_measurement *m)
