@@ -41,10 +41,12 @@ static unsigned maxcpus = MAX_CPUS;
 
 static struct smp_boot_entry boot_table[MAX_CPUS];
 static unsigned online = 1;
-/* The online count at which an AP wakes the BSP: only the AP that completes what the BSP waits
- * for sends the wake IPI (each wake is a host thread wake-up under TCG, 254 of them at -smp
- * 255); the BSP's own tick bounds its wait where an AP never comes. */
-static unsigned wake_at = UINT32_MAX;
+/* The CPUs the BSP waits for: only the AP that completes that wait sends the wake IPI (each wake
+ * is a host thread wake-up under TCG, 254 of them at -smp 255): in serial mode the one AP
+ * waited for, by number (a count could be held up by an earlier AP still between its state
+ * change and its count); in parallel mode the AP whose count brings `online` to all of them.
+ * The BSP's own tick bounds its wait where an AP never comes. */
+static unsigned wake_first = UINT32_MAX, wake_last;
 static uint64_t bringup_us;
 
 static const char *param_bringup(const char *v)
@@ -222,7 +224,8 @@ static bool all_settled(unsigned first, unsigned last)
 static void wait_online(unsigned first, unsigned last, uint64_t spin_us, uint64_t us)
 {
     uint64_t deadline = time_deadline_us(us), spin_end = time_deadline_us(spin_us);
-    __atomic_store_n(&wake_at, last + 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&wake_last, last, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&wake_first, first, __ATOMIC_SEQ_CST);
     while (!all_settled(first, last) && !time_after(spin_end))
         cpu_relax();
     while (!all_settled(first, last) && !time_after(deadline)) {
@@ -393,7 +396,9 @@ __no_stack_protector __noreturn void ap_main(struct percpu *pc)
         halt_forever();
     }
     unsigned now_online = __atomic_add_fetch(&online, 1, __ATOMIC_SEQ_CST);
-    if (now_online >= __atomic_load_n(&wake_at, __ATOMIC_SEQ_CST))
+    unsigned first = __atomic_load_n(&wake_first, __ATOMIC_SEQ_CST);
+    unsigned last = __atomic_load_n(&wake_last, __ATOMIC_SEQ_CST);
+    if (first == last ? pc->cpu == last : now_online >= last + 1)
         ipi_fixed(bsp_percpu.apic_id, VEC_IPI_WAKE);
     cpu_idle();
 }
