@@ -34,13 +34,48 @@ def test_madt_matches_qemu(vm, machine, smp, total, enabled, apic_ids):
     assert not b.find(r"^acpi: .*(problem|warning)"), b.summary()
 
 
+STAGES_RE = (r"^cadre: boot stages in us since entry: first_line=(\d+) clocks=(\d+) smp_start=(\d+) "
+             r"aps_online=(\d+) ready=(\d+)$")
+
+
 def test_tsc_and_timer_calibrated(vm):
+    """Under TCG no CPUID leaf states the TSC's rate: the PIT gives a provisional one, the HPET
+    the rate; the periodic timer is measured against the TSC; the stages line is in order (the
+    values are timings and are not judged)."""
     b = vm(cmdline="poweroff")
-    m = b.find(r"^tsc: (\d+)\.(\d+) MHz measured against the (HPET|ACPI PM timer)")
+    first = b.find(r"^cadre: booting on cpu0; tsc (\d+)\.\d+ MHz \(PIT, provisional\)$")
+    assert first and 100 <= int(first.group(1)) <= 10000, b.summary()
+    m = b.find(r"^tsc: (\d+)\.(\d+) MHz measured against the (HPET|ACPI PM timer): median of \d+ windows "
+               r"of \d+ us, spread \d+ ppm, reads within \d+ ns "
+               r"\(provisional [\d.]+ MHz from the PIT, provisional\)$")
     assert m, b.summary()
     assert 100 <= int(m.group(1)) <= 10000
-    t = b.find(r"^apic: timer (\d+)\.\d+ MHz .* tick 100 Hz in (periodic|TSC-deadline) mode")
+    t = b.find(r"^apic: timer (\d+)\.\d+ MHz \(divide by 16, measured against the TSC over \d+ us\), "
+               r"tick 100 Hz in periodic mode$")
     assert t and int(t.group(1)) > 0, b.summary()
+    st = b.find(STAGES_RE)
+    assert st, b.summary()
+    stages = [int(x) for x in st.groups()]
+    assert stages == sorted(stages), f"stages out of order: {st.group(0)}"
+    assert b.index(r"^cadre: ready: ") < b.index(STAGES_RE)
+
+
+# Under this machine's KVM: what CPUID offers for the TSC (here nothing, so the HPET measures
+# it; with vmware-cpuid-freq QEMU fills in the hypervisor's timing leaf), and the timer in
+# both modes; the accuracy tests decide.
+@pytest.mark.kvm
+@pytest.mark.parametrize("cmdline,cpu,source", [
+    ("", None, r"(HPET|CPUID 0x15|CPUID 0x15 and 0x16)"),
+    ("timer.mode=periodic", None, r"(HPET|CPUID 0x15|CPUID 0x15 and 0x16)"),
+    ("", qemu.KVM_CPU + ",+invtsc,vmware-cpuid-freq=on", r"(CPUID 0x40000010)"),
+])
+def test_clocks_under_kvm(vm, cmdline, cpu, source):
+    b = vm(cmdline=f"test=tsc_rate_against_hpet,apic_timer_rate {cmdline}", accel="kvm", cpu=cpu, smp=2)
+    assert b.find(rf"^tsc: [\d.]+ MHz (measured against the|stated by) {source}"), b.summary()
+    k = b.ktap()
+    assert b.rc == qemu.EXIT_PASS and k.passed, k.describe()
+    for name in ("tsc_rate_against_hpet", "apic_timer_rate"):
+        assert any(t.name == name and not t.skipped for t in k.tests), f"{name} did not run: {k.describe()}"
 
 
 X2APIC_CPU = "qemu64,+x2apic"

@@ -9,6 +9,11 @@ collect the figures the kernel prints, write them as CSV, print a table and draw
 What is measured:
   bringup      `smp: N of M cpus online in T us (MODE, ...)` from a normal boot (`poweroff`),
                for each -smp count in smp.bringup=parallel and =serial, median of --reps boots
+  stages       the same boots' `cadre: boot stages in us since entry: ...` line (entry -> first
+               line -> clocks known -> APs started -> APs online -> ready), and the wall time
+               from QEMU's start until the harness saw `cadre: ready` (firmware and GRUB in it);
+               these boots send COM1 to a file (qemu.boot(serial="file")), not the harness's
+               socket, whose per-byte cost would otherwise be most of what is measured
   ipi_latency  bench=ipi_latency: IPI round trips from CPU 0 to every other CPU
   nmi_fanout   bench=nmi_fanout: one NMI to all-but-self until every CPU has taken it
   irq_entry    bench=irq_entry: a self-IPI loop, and the same sends without the interrupt
@@ -64,6 +69,13 @@ KVM_TIMEOUT = 300.0
 # The ipi_latency plot shows one panel per (accel, smp) for these counts.
 LATENCY_PLOT_SMP = (8, 16)
 
+STAGES_RE = re.compile(r"^cadre: boot stages in us since entry: first_line=(\d+) clocks=(\d+) smp_start=(\d+) "
+                       r"aps_online=(\d+) ready=(\d+)$")
+STAGES = ("first_line", "clocks", "smp_start", "aps_online", "ready")
+# The stacked plot's segments: (name, from stage, to stage)
+SEGMENTS = (("entry -> first line", None, "first_line"), ("first line -> clocks known", "first_line", "clocks"),
+            ("clocks -> APs started (per-CPU areas)", "clocks", "smp_start"),
+            ("APs started -> online", "smp_start", "aps_online"), ("APs online -> ready", "aps_online", "ready"))
 SMP_RE = re.compile(r"^smp: (\d+) of (\d+) cpus online(?: in (\d+) us \((parallel|serial), (\w+) delays\))?")
 BENCH_RE = re.compile(r"^bench: (\w+) (\w+=\S+(?: \w+=\S+)*)\s*$")
 CONTEXT_RE = re.compile(r"^bench: (\w+): .*; (xAPIC|x2APIC), tsc ([\d.]+) MHz, hypervisor (\S+)$")
@@ -72,6 +84,8 @@ WARNING_RE = re.compile(r"^bench: .*warning")
 CSV_COLUMNS = {
     "bringup": ["accel", "machine", "mode", "smp", "online", "boots", "median_us", "per_ap_us",
                 "min_us", "max_us", "samples_us"],
+    "stages": ["accel", "machine", "mode", "smp", "boot", "source", "first_line_us", "clocks_us", "smp_start_us",
+               "aps_online_us", "ready_us", "wall_ready_s"],
     "ipi_latency": ["accel", "apic_mode", "smp", "bringup", "cpu", "apic", "rounds", "median_cycles", "p99_cycles",
                     "median_ns", "p99_ns"],
     "nmi_fanout": ["accel", "apic_mode", "smp", "bringup", "cpus", "rounds", "median_cycles", "p99_cycles",
@@ -124,6 +138,31 @@ def parse_bringup(b: qemu.Boot) -> tuple[int, int, int | None] | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None
 
 
+def line_us(b: qemu.Boot, pattern: str) -> int | None:
+    rx = re.compile(pattern)
+    for secs, _, text in b.kernel_lines():
+        if rx.search(text):
+            return round(secs * 1e6)
+    return None
+
+
+def parse_stages(b: qemu.Boot, bringup: tuple[int, int, int | None] | None) -> tuple[dict[str, int | None], str]:
+    """{stage: us} from the stages line, or, for a kernel that has none (an older ISO), from the
+    timestamps of the lines that mark them; the second value says which."""
+    m = b.find(STAGES_RE)
+    if m:
+        return dict(zip(STAGES, (int(x) for x in m.groups()))), "stages line"
+    aps_online = line_us(b, SMP_RE.pattern)
+    t = bringup[2] if bringup else None
+    return {"first_line": line_us(b, r"^cadre: booting"), "clocks": line_us(b, r"^apic: timer"),
+            "smp_start": aps_online - t if aps_online is not None and t is not None else aps_online,
+            "aps_online": aps_online, "ready": line_us(b, r"^cadre: ready")}, "line timestamps"
+
+
+def wall_ready(b: qemu.Boot) -> float | None:
+    return next((round(t, 3) for t, text in b.seen_at if text.startswith("cadre: ready")), None)
+
+
 def parse_bench(b: qemu.Boot) -> tuple[dict[str, list[dict[str, str]]], dict[str, str]]:
     """{bench: [ {key: value} per figure line ]} and {bench: apic mode} from the context lines."""
     figures: dict[str, list[dict[str, str]]] = {}
@@ -143,14 +182,19 @@ def parse_bench(b: qemu.Boot) -> tuple[dict[str, list[dict[str, str]]], dict[str
 # The runs
 
 
-def run_bringup(r: Runner, accel: str, counts, reps: int, rows: list[dict]) -> None:
+def run_bringup(r: Runner, accel: str, counts, reps: int, rows: list[dict], stage_rows: list[dict]) -> None:
     for mode in MODES:
         for n in counts:
             samples, online = [], None
             for rep in range(reps):
                 b = r.boot(f"{accel} -smp {n} {mode} bring-up, boot {rep + 1} of {reps}",
-                           cmdline=f"poweroff smp.bringup={mode}", smp=n, accel=accel)
+                           cmdline=f"poweroff smp.bringup={mode}", smp=n, accel=accel, serial="file")
                 got = parse_bringup(b) if b else None
+                if b:
+                    st, how = parse_stages(b, got)
+                    stage_rows.append({"accel": accel, "machine": MACHINE, "mode": mode, "smp": n, "boot": rep + 1,
+                                       "source": how, **{f"{k}_us": fmt(v) for k, v in st.items()},
+                                       "wall_ready_s": "" if wall_ready(b) is None else f"{wall_ready(b):.2f}"})
                 if not got:
                     if b:
                         log(f"{b.what}: no 'smp: ... online' line (log {b.log_path})")
@@ -237,6 +281,11 @@ def summary_tables(data: dict[str, list[dict]], markdown: bool = False) -> list[
         cols = ["accel", "mode", "smp", "online", "boots", "median_us", "per_ap_us", "min_us", "max_us"]
         rows = sorted(data["bringup"], key=lambda r: (r["accel"], r["mode"], int(r["smp"])))
         out.append(("bring-up time (smp: N of M cpus online in T us), median of the boots", table(cols, rows, markdown)))
+    if data["stages"]:
+        rows = stage_medians(data["stages"])
+        cols = ["accel", "mode", "smp", "boots"] + [f"{k}_us" for k in STAGES] + ["wall_ready_s"]
+        out.append(("boot stages, us since entry (median of the boots; wall: QEMU's start to `ready`, s)",
+                    table(cols, rows, markdown)))
     if data["ipi_latency"]:
         groups: dict[tuple, list[dict]] = {}
         for r in data["ipi_latency"]:
@@ -259,6 +308,22 @@ def summary_tables(data: dict[str, list[dict]], markdown: bool = False) -> list[
                 "ns_per_irq", "net_ns"]
         rows = sorted(data["irq_entry"], key=lambda r: (r["accel"], int(r["smp"]), r["bringup"]))
         out.append(("interrupt entry/exit: self-IPI loop (net = per irq - send only)", table(cols, rows, markdown)))
+    return out
+
+
+def stage_medians(rows: list[dict]) -> list[dict]:
+    """One row per (accel, mode, smp): the median of each stage over the boots."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["accel"], r["mode"], int(r["smp"])), []).append(r)
+    out = []
+    for (accel, mode, n), rs in sorted(groups.items()):
+        row = {"accel": accel, "mode": mode, "smp": n, "boots": len(rs)}
+        for col in [f"{k}_us" for k in STAGES] + ["wall_ready_s"]:
+            vals = [float(r[col]) for r in rs if r.get(col) not in ("", None)]
+            row[col] = "" if not vals else (f"{statistics.median(vals):.2f}" if col == "wall_ready_s"
+                                            else fmt(round(statistics.median(vals))))
+        out.append(row)
     return out
 
 
@@ -315,6 +380,31 @@ def plot_all(data: dict[str, list[dict]], out: str) -> list[str]:
             ax.grid(True, which="both", alpha=0.3)
             ax.legend()
         save(fig, "bringup.png")
+
+    med = [r for r in stage_medians(data["stages"]) if all(r[f"{k}_us"] != "" for k in STAGES)]
+    if med:
+        modes = sorted({r["mode"] for r in med})
+        fig, axes = plt.subplots(1, len(modes), figsize=(6 * len(modes), 4.5), squeeze=False)
+        for ax, mode in zip(axes[0], modes):
+            rs = sorted((r for r in med if r["mode"] == mode), key=lambda r: r["smp"])
+            x = list(range(len(rs)))
+            bottom = [0.0] * len(rs)
+            for name, a, b_ in SEGMENTS:
+                h = [(float(r[f"{b_}_us"]) - (float(r[f"{a}_us"]) if a else 0.0)) / 1000 for r in rs]
+                ax.bar(x, h, bottom=bottom, label=name)
+                bottom = [p + q for p, q in zip(bottom, h)]
+            for xi, r in zip(x, rs):
+                if r["wall_ready_s"] != "":
+                    ax.annotate(f"wall {float(r['wall_ready_s']):.1f} s", (xi, bottom[xi]), ha="center",
+                                va="bottom", fontsize=7)
+            ax.set_xticks(x)
+            ax.set_xticklabels([str(r["smp"]) for r in rs])
+            ax.set_xlabel("-smp")
+            ax.set_ylabel("ms since the kernel's entry")
+            ax.set_title(f"where boot time goes, TCG, {mode} bring-up (median)")
+            ax.grid(True, axis="y", alpha=0.3)
+            ax.legend(fontsize=7, loc="upper left")
+        save(fig, "stages.png")
 
     # One panel per (accel, smp) for LATENCY_PLOT_SMP; an accelerator with none of those gets
     # its largest -smp (the quick matrix, the KVM boots).
@@ -422,6 +512,7 @@ def main() -> int:
     ap.add_argument("--iso", default=os.environ.get("CADRE_ISO") or os.path.join(build, "cadre.iso"),
                     help="the ISO to boot (default: $CADRE_ISO, else $BUILD/cadre.iso, else build/cadre.iso)")
     ap.add_argument("--reps", type=int, help="boots per bring-up point (default 3; 1 with --quick)")
+    ap.add_argument("--smp", help="the bring-up and boot-stage -smp counts, e.g. 1,64,255 (default: the matrix's)")
     kvm_iso = os.path.join(build, "kvm", "cadre.iso")
     ap.add_argument("--kvm-iso", default=os.environ.get("CADRE_KVM_ISO") or (kvm_iso if os.path.isfile(kvm_iso) else None),
                     help="the ISO for KVM boots (default: $CADRE_KVM_ISO, else $BUILD/kvm/cadre.iso, the one with "
@@ -450,6 +541,12 @@ def main() -> int:
     matrix = dict(QUICK if args.quick else FULL)
     if args.reps:
         matrix["reps"] = args.reps
+    if args.smp:
+        try:
+            matrix["bringup_smp"] = tuple(int(x) for x in args.smp.split(","))
+        except ValueError:
+            log(f"bench: --smp {args.smp}: expected counts separated by commas, e.g. 1,64,255")
+            return 1
 
     accels = ["tcg"]
     ok, why = kvm_usable()
@@ -476,7 +573,7 @@ def main() -> int:
     r = Runner(total, isos, args.firmware)
     data: dict[str, list[dict]] = {name: [] for name in CSV_COLUMNS}
     try:
-        run_bringup(r, "tcg", matrix["bringup_smp"], matrix["reps"], data["bringup"])
+        run_bringup(r, "tcg", matrix["bringup_smp"], matrix["reps"], data["bringup"], data["stages"])
         for n in matrix["kernel_smp"]:
             run_kernel(r, "tcg", n, "parallel", data, None)
         if "kvm" in accels:

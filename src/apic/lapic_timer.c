@@ -9,8 +9,8 @@
 #include "core/time.h"
 #include "lib/string.h"
 
-#define CALIBRATE_US 10000
-#define CALIBRATE_RUNS 3
+#define CALIBRATE_US 1000
+#define SAMPLE_TRIES 4
 #define TIMER_DIVISOR 16 /* TIMER_DIVIDE_BY_16 */
 #define HZ_DEFAULT 100
 #define HZ_MAX 10000
@@ -20,6 +20,7 @@ static bool allow_deadline = true;
 static bool use_deadline;
 static uint64_t rate_hz;     /* timer counts per second, after the divider */
 static uint64_t period_tsc;  /* TSC cycles per tick, deadline mode */
+static uint64_t calibrate_us; /* the calibration window's length */
 static uint64_t ticks[MAX_CPUS];
 #define TICK_HISTORY 16
 static uint64_t tick_tsc[MAX_CPUS][TICK_HISTORY]; /* TSC at the last ticks, a ring per CPU */
@@ -71,37 +72,80 @@ void lapic_timer_interrupt(void)
         wrmsr(MSR_TSC_DEADLINE, rdtsc() + period_tsc);
 }
 
-/* Counts down from the maximum over a TSC-timed interval; the reads at both ends are close
- * together, so the host stealing time in between does not skew the ratio. */
-static uint64_t measure(void)
+/* A reading of the current count placed on the TSC: between two TSC reads, the narrowest of
+ * a few brackets kept and its middle taken (as src/core/time.c does for reference clocks). */
+struct count_sample {
+    uint64_t tsc, width;
+    uint32_t count;
+};
+
+static struct count_sample count_sample(void)
 {
+    struct count_sample best = { 0, UINT64_MAX, 0 };
+    for (int i = 0; i < SAMPLE_TRIES; i++) {
+        uint64_t t0 = rdtsc();
+        uint32_t c = lapic_read(LAPIC_TIMER_CURRENT);
+        uint64_t t1 = rdtsc();
+        if (t1 - t0 < best.width)
+            best = (struct count_sample){ t0 + (t1 - t0) / 2, t1 - t0, c };
+    }
+    return best;
+}
+
+/* Periodic mode needs the timer's rate: one-shot from the maximum, masked, over about a
+ * millisecond of the TSC, whose rate is known by now.  One window is enough: its error is the
+ * two placements' over its length (tens of ns in 1 ms under TCG), and the rate only sets the
+ * tick's period, which test apic_timer_rate checks against the HPET.  The window opens in
+ * lapic_timer_calibrate_begin() and closes in lapic_timer_calibrate(), so the BSP's own work
+ * in between (cpu_init's lines) is not time spent waiting. */
+static struct count_sample window_start;
+
+void lapic_timer_calibrate_begin(void)
+{
+    use_deadline = allow_deadline && (cpuid(1, 0).ecx & CPUID_1_ECX_TSC_DEADLINE);
+    if (use_deadline)
+        return;
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
     lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
     lapic_write(LAPIC_TIMER_INITIAL, 0xffffffff);
-    uint64_t t0 = rdtsc();
-    uint32_t c0 = lapic_read(LAPIC_TIMER_CURRENT);
-    udelay(CALIBRATE_US);
-    uint32_t c1 = lapic_read(LAPIC_TIMER_CURRENT);
-    uint64_t t1 = rdtsc();
+    window_start = count_sample();
+}
+
+/* As in src/core/time.c: the window lasts at least READ_COST_FACTOR times a count read's
+ * cost (a bracket's width), so that each end's placement errs by at most 500 ppm of it. */
+#define READ_COST_FACTOR 2000
+
+static uint64_t measure_end(void)
+{
+    uint64_t wait = MAX(CALIBRATE_US * tsc_khz() / 1000, window_start.width * READ_COST_FACTOR);
+    uint64_t end = window_start.tsc + wait;
+    while (!time_after(end))
+        cpu_relax();
+    struct count_sample a = window_start, b = count_sample();
     lapic_write(LAPIC_TIMER_INITIAL, 0);
-    if (t1 == t0 || c0 <= c1)
+    if (b.tsc <= a.tsc || a.count <= b.count || !tsc_khz())
         return 0;
-    return (uint64_t)(c0 - c1) * tsc_khz() * 1000 / (t1 - t0);
+    uint64_t cycles = b.tsc - a.tsc, counts = a.count - b.count, tsc_hz = tsc_khz() * 1000;
+    calibrate_us = tsc_to_ns(cycles) / 1000;
+    return counts * (tsc_hz / cycles) + counts * (tsc_hz % cycles) / cycles; /* counts * tsc_hz / cycles */
 }
 
 void lapic_timer_calibrate(void)
 {
-    uint64_t r[CALIBRATE_RUNS];
-    for (int i = 0; i < CALIBRATE_RUNS; i++)
-        r[i] = measure();
-    /* the median of three */
-    uint64_t a = r[0], b = r[1], c = r[2];
-    rate_hz = MAX(MIN(a, b), MIN(MAX(a, b), c));
-    use_deadline = allow_deadline && (cpuid(1, 0).ecx & CPUID_1_ECX_TSC_DEADLINE);
     period_tsc = tsc_khz() * 1000 / hz;
-    kprintf("apic: timer %llu.%03llu MHz (divide by %u, measured against the TSC), tick %u Hz in %s mode",
-            (unsigned long long)(rate_hz / 1000000), (unsigned long long)(rate_hz / 1000 % 1000),
-            TIMER_DIVISOR, hz, use_deadline ? "TSC-deadline" : "periodic");
+    if (use_deadline) {
+        /* The deadline is in TSC cycles (SDM vol. 3A §11.5.4.1): nothing to measure. */
+        rate_hz = 0;
+        kprintf("apic: timer needs no calibration: tick %u Hz in TSC-deadline mode, every %llu TSC cycles",
+                hz, (unsigned long long)period_tsc);
+    } else {
+        rate_hz = measure_end();
+        kprintf("apic: timer %llu.%03llu MHz (divide by %u, measured against the TSC over %llu us), "
+                "tick %u Hz in periodic mode",
+                (unsigned long long)(rate_hz / 1000000), (unsigned long long)(rate_hz / 1000 % 1000),
+                TIMER_DIVISOR, (unsigned long long)calibrate_us, hz);
+    }
+    time_stage(STAGE_CLOCKS);
 }
 
 void lapic_timer_start(void)

@@ -38,6 +38,11 @@ _start:
     call cpu_has_long_mode
     test eax, eax
     jz .no_long_mode
+    ; Time 0 of the kernel's clock: every CPU with long mode has the TSC (the check above is
+    ; what makes RDTSC safe here).  src/core/time.c counts from it.
+    rdtsc
+    mov [PHYS(boot_entry_tsc)], eax
+    mov [PHYS(boot_entry_tsc) + 4], edx
 
     call boot_page_tables_build
     mov eax, cr4
@@ -268,6 +273,11 @@ msg_prefix:         db "[00000.000000] cpu0: ", 0
 msg_newline:        db 13, 10, 0
 msg_no_multiboot2:  db "cadre: boot: not started by a multiboot2 loader (bad magic in EAX); halting", 0
 msg_no_long_mode:   db "cadre: boot: this CPU has no long mode (x86_64); cadre needs a 64-bit CPU; halting", 0
+
+section .data
+align 8
+global boot_entry_tsc
+boot_entry_tsc: dq 0
 
 section .boot.bss nobits alloc noexec write align=4096
 global boot_pml4

@@ -2,10 +2,11 @@
 
 #include "cpu/cpu.h"
 
-#define EARLY_TSC_KHZ 4000000ULL   /* assumed before calibration: long, never short, waits */
+#define EARLY_TSC_KHZ 4000000ULL /* assumed before any rate is known: long, never short, waits */
 
-/* now = base_ns + cycles since base_tsc at the current rate: recalibration moves the base, so
- * the clock never jumps back. */
+/* now = base_ns + cycles since base_tsc at the current rate: a better rate moves the base, so
+ * the clock never jumps back.  Time 0 is the kernel's entry (boot_entry_tsc, entry.asm). */
+extern uint64_t boot_entry_tsc;
 static uint64_t base_tsc, base_ns;
 static uint64_t khz;
 static const char *source = "none";
@@ -13,7 +14,11 @@ static const char *source = "none";
 uint64_t tsc_khz(void) { return khz; }
 const char *tsc_source(void) { return source; }
 
-void time_start(void) { base_tsc = rdtsc(); }
+void time_start(void)
+{
+    uint64_t now = rdtsc();
+    base_tsc = boot_entry_tsc && boot_entry_tsc <= now ? boot_entry_tsc : now;
+}
 
 void time_set_tsc_khz(uint64_t k, const char *src)
 {
@@ -51,3 +56,17 @@ void udelay(uint64_t us)
         cpu_relax();
 }
 
+/* ---- boot stages --------------------------------------------------------------------------- */
+
+static uint64_t stage_us[STAGE_COUNT];
+static bool stage_set[STAGE_COUNT];
+
+void time_stage(enum boot_stage s)
+{
+    if (s < STAGE_COUNT && !stage_set[s]) {
+        stage_us[s] = time_since_boot_us();
+        stage_set[s] = true;
+    }
+}
+
+uint64_t time_stage_us(enum boot_stage s) { return s < STAGE_COUNT ? stage_us[s] : 0; }

@@ -6,6 +6,7 @@
 /* Register offsets (HPET 1.0a §2.3.1, table 2) */
 #define HPET_CAPABILITIES 0x000
 #define   CAP_PERIOD_SHIFT 32 /* main counter tick in femtoseconds */
+#define   CAP_COUNT_SIZE 0x2000 /* bit 13: the main counter is 64 bits wide (else 32) */
 #define HPET_CONFIG 0x010
 #define   CONFIG_ENABLE 0x1
 #define HPET_MAIN_COUNTER 0x0f0
@@ -15,6 +16,7 @@
 
 static volatile uint64_t *regs;
 static uint64_t hz;
+static uint64_t mask;
 
 static uint64_t reg(unsigned off) { return regs[off / 8]; }
 
@@ -29,6 +31,7 @@ bool hpet_init(uint64_t phys)
         return false;
     }
     hz = FS_PER_S / period;
+    mask = reg(HPET_CAPABILITIES) & CAP_COUNT_SIZE ? ~0ULL : 0xffffffffULL;
     regs[HPET_CONFIG / 8] = reg(HPET_CONFIG) | CONFIG_ENABLE;
     return true;
 }
@@ -36,3 +39,4 @@ bool hpet_init(uint64_t phys)
 bool hpet_present(void) { return regs != NULL; }
 uint64_t hpet_read(void) { return reg(HPET_MAIN_COUNTER); }
 uint64_t hpet_hz(void) { return hz; }
+uint64_t hpet_counter_mask(void) { return mask; }

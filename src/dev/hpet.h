@@ -10,5 +10,7 @@ bool hpet_init(uint64_t phys);
 bool hpet_present(void);
 uint64_t hpet_read(void);
 uint64_t hpet_hz(void);
+/* The main counter's width as a mask: a 32-bit counter wraps every 2^32 ticks. */
+uint64_t hpet_counter_mask(void);
 
 #endif

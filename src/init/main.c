@@ -82,6 +82,7 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     pic_disable(); /* the BIOS left it on vectors 8-15, where exceptions live */
     serial_init(); /* the console's first sink */
     time_init();
+    time_stage(STAGE_FIRST_LINE);
     kprintf("cadre: booting on cpu0; tsc %llu.%03llu MHz (%s)", (unsigned long long)(tsc_khz() / 1000),
             (unsigned long long)(tsc_khz() % 1000), tsc_source());
     bootinfo_init(mb2_phys);
@@ -98,9 +99,11 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     acpi_init();
     if (acpi.has_hpet)
         hpet_init(acpi.hpet_address);
-    time_calibrate_precise(acpi.pm_timer.space_id == ACPI_GAS_SYSTEM_IO ? acpi.pm_timer.address : 0,
-                           acpi.pm_timer_32bit);
+    time_calibrate_begin(acpi.pm_timer.space_id == ACPI_GAS_SYSTEM_IO ? acpi.pm_timer.address : 0,
+                         acpi.pm_timer_32bit);
+    /* needs no exact rate: the HPET counts on meanwhile */
     lapic_setup(acpi.has_madt || acpi.from_mptable ? acpi.lapic_address : 0);
+    time_calibrate_finish();
     irq_init();
     nmi_init();
 
@@ -109,10 +112,14 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     bsp_percpu.state = CPU_ONLINE;
     smp_call_init();
     smp_init();
+    time_stage(STAGE_SMP_START); /* where there were no APs to start: both stages are now */
+    time_stage(STAGE_APS_ONLINE);
     devices_init();
 
     irq_enable();
+    time_stage(STAGE_READY);
     kprintf("cadre: ready: %u cpus online", smp_online_count());
+    time_stages_print();
     if (irq_table_requested())
         irq_table_print();
     if (ktest_selection())

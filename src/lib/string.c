@@ -28,9 +28,18 @@ void *memmove(void *dst, const void *src, size_t n)
     return dst;
 }
 
+/* Whole quadwords first where dst is 8-aligned: an emulator (QEMU's TCG) runs `rep stos` one
+ * element per step, so 8-byte elements make zeroing a page table or a per-CPU area 8 times
+ * cheaper there; hardware does either at about the same speed (SDM vol. 1 §7.3.9.3). */
 void *memset(void *dst, int c, size_t n)
 {
     void *d = dst;
+    if (!((uintptr_t)d & 7) && n >= 8) {
+        size_t q = n / 8;
+        uint64_t v = 0x0101010101010101ULL * (uint8_t)c;
+        __asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+        n &= 7;
+    }
     __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
 }

@@ -213,7 +213,7 @@ uintptr_t stack_map(size_t size)
     uintptr_t guard = vmap_reserve(size + PAGE_SIZE); /* the guard page is never mapped */
     uintptr_t lo = guard + PAGE_SIZE;
     for (size_t off = 0; off < size; off += PAGE_SIZE) {
-        uint64_t phys = pmm_alloc_page();
+        uint64_t phys = pmm_alloc_page_uninit(); /* a stack is written before it is read */
         if (!phys || !map_page(lo + off, phys, PTE_W | PTE_NX | PTE_G))
             return 0;
     }

@@ -94,7 +94,7 @@ void pmm_init(const struct boot_info *bi)
             nfree >> (20 - PAGE_SHIFT), bytes >> 10, (unsigned long)at);
 }
 
-uint64_t pmm_alloc_pages(size_t n)
+static uint64_t alloc(size_t n, bool zero)
 {
     if (!n)
         return 0;
@@ -111,7 +111,8 @@ uint64_t pmm_alloc_pages(size_t n)
                 search_hint = p + 1;
                 spin_unlock(&lock, irqs);
                 uint64_t phys = (uint64_t)first * PAGE_SIZE;
-                memset(phys_to_virt(phys), 0, n * PAGE_SIZE);
+                if (zero)
+                    memset(phys_to_virt(phys), 0, n * PAGE_SIZE);
                 return phys;
             }
         }
@@ -120,7 +121,9 @@ uint64_t pmm_alloc_pages(size_t n)
     return 0;
 }
 
-uint64_t pmm_alloc_page(void) { return pmm_alloc_pages(1); }
+uint64_t pmm_alloc_pages(size_t n) { return alloc(n, true); }
+uint64_t pmm_alloc_page(void) { return alloc(1, true); }
+uint64_t pmm_alloc_page_uninit(void) { return alloc(1, false); }
 
 void pmm_free_pages(uint64_t phys, size_t n)
 {

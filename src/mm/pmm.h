@@ -18,6 +18,10 @@ void pmm_init(const struct boot_info *bi);
 uint64_t pmm_alloc_page(void);
 /* `n` physically contiguous zeroed pages, or 0. */
 uint64_t pmm_alloc_pages(size_t n);
+/* A page left as it was, for memory whose every use writes before it reads (stacks): zeroing
+ * is the first touch of every page, which costs a host page fault each under emulation, even
+ * for the stack pages that are never used (docs/performance.md). */
+uint64_t pmm_alloc_page_uninit(void);
 void pmm_free_pages(uint64_t phys, size_t n);
 size_t pmm_free_count(void);
 size_t pmm_total_count(void);

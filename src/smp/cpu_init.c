@@ -17,11 +17,12 @@ void cpu_init(struct percpu *pc)
     protections_enable();
     user_cpu_init();
     lapic_init();
-    if (pc->cpu == 0)
-        lapic_timer_calibrate();
-    lapic_timer_start();
-    if (pc->cpu != 0)
+    if (pc->cpu != 0) {
+        lapic_timer_start();
         return; /* APs come up quietly; test smp_each_cpu_reports has each describe itself */
+    }
+    /* The timer's calibration window (periodic mode) runs while the BSP describes itself. */
+    lapic_timer_calibrate_begin();
     {
         const struct cpu_protections *p = &cpu_protections;
         kprintf("cpu: protections: NX %s, WP %s, SMEP %s, SMAP %s, UMIP %s", p->nx ? "on" : "off",
@@ -36,6 +37,8 @@ void cpu_init(struct percpu *pc)
     kprintf("percpu: cpu%u stacks: #DF %016lx NMI %016lx #DB %016lx #MC %016lx (tops)", pc->cpu,
             (unsigned long)pc->ist_stack[IST_DF].hi, (unsigned long)pc->ist_stack[IST_NMI].hi,
             (unsigned long)pc->ist_stack[IST_DB].hi, (unsigned long)pc->ist_stack[IST_MC].hi);
+    lapic_timer_calibrate();
+    lapic_timer_start();
 }
 
 void cpu_idle_once(bool (*more)(void))

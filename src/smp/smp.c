@@ -33,6 +33,7 @@
 #define ALIVE_TIMEOUT_US 500000
 #define ONLINE_TIMEOUT_US 2000000
 #define PARALLEL_PER_AP_US 20000
+#define ONLINE_SPIN_US 200
 
 enum { DELAYS_FAST, DELAYS_SPEC };
 static int delays = DELAYS_FAST;
@@ -41,6 +42,12 @@ static unsigned maxcpus = MAX_CPUS;
 
 static struct smp_boot_entry boot_table[MAX_CPUS];
 static unsigned online = 1;
+/* The CPUs the BSP waits for: only the AP that completes that wait sends the wake IPI (each wake
+ * is a host thread wake-up under TCG, 254 of them at -smp 255): in serial mode the one AP
+ * waited for, by number (a count could be held up by an earlier AP still between its state
+ * change and its count); in parallel mode the AP whose count brings `online` to all of them.
+ * The BSP's own tick bounds its wait where an AP never comes. */
+static unsigned wake_first = UINT32_MAX, wake_last;
 static uint64_t bringup_us;
 
 static const char *param_bringup(const char *v)
@@ -126,6 +133,12 @@ static bool trampoline_install(void)
     p->gdt[TGDT_CODE32 / 8] = DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
     p->gdt[TGDT_DATA / 8] = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
     p->gdt[TGDT_CODE64 / 8] = DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_L;
+    p->gdtr_limit = sizeof p->gdt - 1;
+    p->gdtr_base = (uint32_t)trampoline_phys + TP_GDT;
+    p->far32_offset = (uint32_t)trampoline_phys + (uint32_t)(trampoline_protected_mode - trampoline_start);
+    p->far32_selector = TGDT_CODE32;
+    p->far64_offset = (uint32_t)trampoline_phys + (uint32_t)(trampoline_long_mode - trampoline_start);
+    p->far64_selector = TGDT_CODE64;
     p->cr3 = (uint32_t)cr3;
     p->efer = EFER_LME | (cpu_protections.nx ? EFER_NXE : 0);
     p->kernel_cr3 = paging_kernel_cr3();
@@ -183,9 +196,9 @@ static void send_sipi(uint32_t apic_id)
 
 static unsigned sipi_delay(void) { return delays == DELAYS_SPEC ? SIPI_DELAY_SPEC_US : SIPI_DELAY_FAST_US; }
 
-/* Waits until `done()` or the deadline: `hlt` when the wait is for APs coming online (each
- * sends the BSP a wake IPI, and the tick bounds it), so that under TCG the BSP leaves the host
- * cores to the APs; `pause` with back-off for the short wait for the trampoline. */
+/* Waits for the trampoline: `pause` with a short back-off.  Under TCG each `pause` leaves the
+ * translated code, so a long back-off (it was 4096) made the BSP notice an AP ~150 us late. */
+#define ALIVE_BACKOFF_MAX 64
 static bool wait_alive(const struct smp_boot_entry *e, uint64_t us)
 {
     uint64_t deadline = time_deadline_us(us);
@@ -195,21 +208,32 @@ static bool wait_alive(const struct smp_boot_entry *e, uint64_t us)
             return false;
         for (unsigned i = 0; i < backoff; i++)
             cpu_relax();
-        if (backoff < 4096)
+        if (backoff < ALIVE_BACKOFF_MAX)
             backoff <<= 1;
     }
     return true;
 }
 
-static void wait_online(unsigned first, unsigned last, uint64_t us)
+static bool all_settled(unsigned first, unsigned last)
 {
-    uint64_t deadline = time_deadline_us(us);
-    for (;;) {
-        bool all = true;
-        for (unsigned c = first; c <= last && all; c++)
-            all = cpu_online(c) || READ_ONCE(per_cpu(c, state)) == CPU_FAILED;
-        if (all || time_after(deadline))
-            return;
+    for (unsigned c = first; c <= last; c++)
+        if (!cpu_online(c) && READ_ONCE(per_cpu(c, state)) != CPU_FAILED)
+            return false;
+    return true;
+}
+
+/* Waits for APs to come online: first a short spin (`spin_us`: an AP that has reached the
+ * trampoline needs about 10-20 us of cpu_init under TCG, far less than a halted vCPU's wake-up
+ * on a busy host), then `hlt`, so that under TCG the BSP leaves the host cores to the APs; the
+ * last AP's wake IPI, or the BSP's tick, ends each halt. */
+static void wait_online(unsigned first, unsigned last, uint64_t spin_us, uint64_t us)
+{
+    uint64_t deadline = time_deadline_us(us), spin_end = time_deadline_us(spin_us);
+    __atomic_store_n(&wake_last, last, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&wake_first, first, __ATOMIC_SEQ_CST);
+    while (!all_settled(first, last) && !time_after(spin_end))
+        cpu_relax();
+    while (!all_settled(first, last) && !time_after(deadline)) {
         safe_halt();
         irq_disable();
     }
@@ -228,7 +252,7 @@ static void start_serial(unsigned n)
             udelay(sipi_delay());
         }
         if (wait_alive(e, ALIVE_TIMEOUT_US))
-            wait_online(c, c, ONLINE_TIMEOUT_US);
+            wait_online(c, c, ONLINE_SPIN_US, ONLINE_TIMEOUT_US);
     }
 }
 
@@ -250,7 +274,7 @@ static void start_parallel(unsigned n)
     for (unsigned c = 1; c < n; c++)
         if (!READ_ONCE(boot_table[c - 1].alive))
             send_sipi(boot_table[c - 1].apic_id);
-    wait_online(1, n - 1, ONLINE_TIMEOUT_US + (uint64_t)PARALLEL_PER_AP_US * n);
+    wait_online(1, n - 1, 0, ONLINE_TIMEOUT_US + (uint64_t)PARALLEL_PER_AP_US * n);
 }
 
 static const char *state_name(unsigned c)
@@ -316,11 +340,13 @@ static void bring_up(void)
     params()->count = n - 1;
 
     uint64_t t0 = time_since_boot_us();
+    time_stage(STAGE_SMP_START);
     if (parallel)
         start_parallel(n);
     else
         start_serial(n);
     bringup_us = time_since_boot_us() - t0;
+    time_stage(STAGE_APS_ONLINE);
 
     for (unsigned c = 1; c < n; c++) {
         uint32_t starting = CPU_STARTING;
@@ -374,7 +400,10 @@ __no_stack_protector __noreturn void ap_main(struct percpu *pc)
         kprintf("smp: cpu %u (apic %u) finished cpu_init after its timeout; parked", pc->cpu, pc->apic_id);
         halt_forever();
     }
-    __atomic_fetch_add(&online, 1, __ATOMIC_RELAXED);
-    ipi_fixed(bsp_percpu.apic_id, VEC_IPI_WAKE);
+    unsigned now_online = __atomic_add_fetch(&online, 1, __ATOMIC_SEQ_CST);
+    unsigned first = __atomic_load_n(&wake_first, __ATOMIC_SEQ_CST);
+    unsigned last = __atomic_load_n(&wake_last, __ATOMIC_SEQ_CST);
+    if (first == last ? pc->cpu == last : now_online >= last + 1)
+        ipi_fixed(bsp_percpu.apic_id, VEC_IPI_WAKE);
     cpu_idle();
 }

@@ -1,8 +1,8 @@
 ; The AP trampoline.  A STARTUP IPI starts the AP in real mode at CS = page >> 4 (the page that
-; pmm_init chose below 1 MiB),
-; IP = 0 (SDM vol. 3A §9.4.4.1).  This code is copied to that page; it only knows where it runs
-; from CS, so it computes its own absolute addresses (GDTR base, far-jump targets) into named
-; fields of the parameter block.  The block's other fields were written by src/smp/smp.c.
+; pmm_init chose below 1 MiB), IP = 0 (SDM vol. 3A §9.4.4.1).  This code is copied to that page; src/smp/smp.c fills in the
+; named fields of the parameter block, the GDTR and far-jump targets included, so the code
+; never writes to its own page: under TCG every AP's write there would throw away the code
+; the APs before it had translated (QEMU's self-modifying-code check, per page).
 ;
 ; real mode -> protected mode (CR0.PE, SDM §9.9.1) -> long mode (PAE, EFER.LME, CR0.PG, §9.8.5)
 ; with the trampoline page tables (this page identity-mapped, the kernel half shared), then:
@@ -29,20 +29,15 @@ bits 16
     xor ebx, ebx
     mov bx, ax
     shl ebx, 4                  ; ebx = this page's physical address
-    mov word [TP_GDTR], 4 * 8 - 1
-    lea eax, [ebx + TP_GDT]
-    mov [TP_GDTR + 2], eax
     lgdt [TP_GDTR]
-    lea eax, [ebx + OFF(protected_mode)]
-    mov [TP_FAR32], eax
-    mov word [TP_FAR32 + 4], TGDT_CODE32
     mov eax, cr0
     or eax, CR0_PE
     mov cr0, eax
     jmp far dword [TP_FAR32]
 
 bits 32
-protected_mode:
+global trampoline_protected_mode
+trampoline_protected_mode:
     mov ax, TGDT_DATA
     mov ds, ax
     mov es, ax
@@ -61,13 +56,11 @@ protected_mode:
     and eax, ~(CR0_CD | CR0_NW)
     or eax, CR0_PG | CR0_WP
     mov cr0, eax
-    lea eax, [ebx + OFF(long_mode)]
-    mov [ebx + TP_FAR64], eax
-    mov word [ebx + TP_FAR64 + 4], TGDT_CODE64
     jmp far dword [ebx + TP_FAR64]
 
 bits 64
-long_mode:
+global trampoline_long_mode
+trampoline_long_mode:
     mov ebx, ebx                ; zero-extend: upper halves are undefined after the switch
     ; This CPU's APIC ID: CPUID leaf 0xB gives the full x2APIC ID where it exists (EBX != 0
     ; for a valid level), else leaf 1 EBX[31:24] the 8-bit initial APIC ID (SDM vol. 2A, CPUID).

@@ -10,7 +10,7 @@
 /* The parameter block's offset in the page; the code before it must fit. */
 #define TP_PARAMS 0xe00
 #define TP_GDT 0xe00          /* u64 gdt[4]: null, code32, data, code64 */
-#define TP_GDTR 0xe20         /* u16 limit, u32 base (filled in by the trampoline) */
+#define TP_GDTR 0xe20         /* u16 limit, u32 base */
 #define TP_FAR32 0xe28        /* u32 offset, u16 selector: the jump to 32-bit code */
 #define TP_FAR64 0xe30        /* u32 offset, u16 selector: the jump to 64-bit code */
 #define TP_CR3 0xe38          /* u32: trampoline page tables, below 4 GiB */

@@ -55,5 +55,7 @@ _Static_assert(__builtin_offsetof(struct smp_boot_entry, stack_top) == SBE_STACK
 _Static_assert(sizeof(struct smp_boot_entry) == SBE_SIZE, "sbe size");
 
 extern const char trampoline_start[], trampoline_end[];
+/* Where the 32-bit and 64-bit parts begin, for the far jumps' targets. */
+extern const char trampoline_protected_mode[], trampoline_long_mode[];
 
 #endif
