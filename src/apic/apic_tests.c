@@ -290,8 +290,12 @@ KTEST(apic_timer_rate)
               (unsigned long long)median_us, n, (unsigned long long)want_us, hz,
               tn ? (unsigned long long)(tsc_to_ns(tsc_iv[tn - 1]) / 1000) : 0ULL,
               lapic_timer_deadline_mode() ? "TSC-deadline" : "periodic");
-    KEXPECTF(median_us * 100 >= want_us * 75 && median_us * 100 <= want_us * 125,
-             "median tick interval %llu us by the HPET, expected %llu us +-25%%",
+    /* The ticks' spacing as the handler sees it: a tick can only come late (a vCPU the host did
+     * not run meanwhile, which merges or delays ticks), never early, so this bounds how fast the
+     * timer runs tightly and how slow it runs loosely (4x, for a loaded host).  The rate itself
+     * is checked to 500 ppm below (periodic) or by tsc_rate_against_hpet (TSC-deadline). */
+    KEXPECTF(median_us * 100 >= want_us * 75 && median_us <= want_us * 4,
+             "median tick interval %llu us by the HPET, expected %llu us (-25%%, +300%% for a busy host)",
              (unsigned long long)median_us, (unsigned long long)want_us);
     if (lapic_timer_deadline_mode()) {
         ktest_log("TSC-deadline mode: the period is %llu TSC cycles; tsc_rate_against_hpet checks the TSC",
