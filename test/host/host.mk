@@ -13,7 +13,7 @@ FUZZ_FLAGS  := -max_total_time=$(FUZZ_TIME) -timeout=5 -rss_limit_mb=2048 -print
 
 HOST        := $(BUILD)/host
 ACPI_SRCS   := src/acpi/acpi_tables.c src/acpi/acpi_madt.c src/acpi/acpi_fadt.c \
-               src/acpi/acpi_s5.c src/acpi/acpi_hpet.c src/acpi/acpi_irq.c src/acpi/acpi_summary.c
+               src/acpi/acpi_s5.c src/acpi/acpi_hpet.c src/acpi/acpi_mcfg.c src/acpi/acpi_irq.c src/acpi/acpi_summary.c
 ACPI_HDRS   := src/acpi/acpi_tables.h src/acpi/acpi_info.h src/acpi/acpi_internal.h src/lib/compiler.h
 MB2_SRCS    := src/boot/multiboot2.c
 MB2_HDRS    := src/boot/multiboot2.h src/boot/multiboot2.defs.h src/lib/compiler.h
