@@ -7,7 +7,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -Itest/host -DCADRE
 FUZZ_CC     ?= clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc -Itest/host -DCADRE_HOST \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-# Per target; with two targets the fuzzing takes about 2 x 20 s.
+# Per target; with three targets the fuzzing takes about 3 x 20 s.
 FUZZ_TIME   ?= 20
 FUZZ_FLAGS  := -max_total_time=$(FUZZ_TIME) -timeout=5 -rss_limit_mb=2048 -print_final_stats=1
 
@@ -21,8 +21,11 @@ TEST_ACPI_SRCS := test/host/test_acpi.c test/host/test_acpi_built.c test/host/te
                   test/host/acpi_build.c test/host/fakemem.c test/host/check.c
 TEST_ACPI_HDRS := test/host/test_acpi.h test/host/acpi_build.h test/host/fakemem.h test/host/check.h
 
-HOST_TESTS  := $(HOST)/test_multiboot2 $(HOST)/test_acpi
-FUZZERS     := $(HOST)/fuzz_multiboot2 $(HOST)/fuzz_acpi
+PCI_SRCS    := src/dev/pci_parse.c
+PCI_HDRS    := src/dev/pci_parse.h src/dev/pci_regs.h src/lib/compiler.h
+
+HOST_TESTS  := $(HOST)/test_multiboot2 $(HOST)/test_acpi $(HOST)/test_pci
+FUZZERS     := $(HOST)/fuzz_multiboot2 $(HOST)/fuzz_acpi $(HOST)/fuzz_pci
 
 $(HOST)/test_multiboot2: test/host/test_multiboot2.c test/host/check.c test/host/check.h $(MB2_SRCS) $(MB2_HDRS)
 	@mkdir -p $(dir $@)
@@ -31,6 +34,14 @@ $(HOST)/test_multiboot2: test/host/test_multiboot2.c test/host/check.c test/host
 $(HOST)/test_acpi: $(TEST_ACPI_SRCS) $(TEST_ACPI_HDRS) $(ACPI_SRCS) $(ACPI_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(TEST_ACPI_SRCS) $(ACPI_SRCS)
+
+$(HOST)/test_pci: test/host/test_pci.c test/host/check.c test/host/check.h $(PCI_SRCS) $(PCI_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ test/host/test_pci.c test/host/check.c $(PCI_SRCS)
+
+$(HOST)/fuzz_pci: test/host/fuzz_pci.c $(PCI_SRCS) $(PCI_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ test/host/fuzz_pci.c $(PCI_SRCS)
 
 $(HOST)/fuzz_multiboot2: test/host/fuzz_multiboot2.c $(MB2_SRCS) $(MB2_HDRS)
 	@mkdir -p $(dir $@)
@@ -46,7 +57,7 @@ define run_host_tests
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
 endef
 define run_fuzzers
-	@set -e; for f in multiboot2 acpi; do \
+	@set -e; for f in multiboot2 acpi pci; do \
 	    rm -rf $(HOST)/corpus-$$f && mkdir -p $(HOST)/corpus-$$f && \
 	    cp test/host/corpus/$$f/* $(HOST)/corpus-$$f/ && \
 	    echo "== fuzz_$$f: $(FUZZ_TIME) s from $$(ls test/host/corpus/$$f | wc -l) seeds"; \
