@@ -46,7 +46,7 @@ static void port_write(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsig
     spin_unlock(&port_lock, irqs);
 }
 
-static const struct pci_access port_access = { .name = "ports 0xcf8/0xcfc", .read = port_read, .write = port_write };
+const struct pci_access pci_port_access = { .name = "ports 0xcf8/0xcfc", .read = port_read, .write = port_write };
 
 /* ECAM (PCIe base 4.0 §7.2.2): bus << 20 | device << 15 | function << 12 | offset, each bus's
  * 1 MiB mapped uncached the first time it is used. */
@@ -315,7 +315,7 @@ void pci_init(void)
             kprintf("pci: warning: no ECAM window and no configuration ports; no PCI devices");
             return;
         }
-        access = &port_access;
+        access = &pci_port_access;
         kprintf("pci: configuration space through ports 0xcf8/0xcfc (%s)", acpi_ok && acpi.has_mcfg ? "MCFG unusable" : "no MCFG");
     }
     pci_ndevs = pci_scan(access, pci_devs, PCI_MAX_DEVS);

@@ -40,6 +40,9 @@ struct pci_dev {
     bool msi_on, msix_on;
 };
 
+/* Configuration mechanism #1, there on pc and q35 alike (the tests compare it with ECAM). */
+extern const struct pci_access pci_port_access;
+
 extern struct pci_dev pci_devs[PCI_MAX_DEVS];
 extern unsigned pci_ndevs;
 
