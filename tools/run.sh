@@ -6,6 +6,8 @@
 #
 # Environment (the GNUmakefile passes them; defaults as there):
 #   SMP=4 MEM=256M ACCEL=tcg|kvm MACHINE=q35 CPU= CMDLINE= GDBPORT=1234 QEMU=qemu-system-x86_64
+#   DEVICES="edu virtio-rng-pci" (QEMU -device each; DEVICES= for none): the PCI devices whose
+#   MSI and MSI-X the console's `pci`, `msi` and `affinity BB:DD.F CPU` show (docs/pci.md)
 # CMDLINE reaches the kernel through fw_cfg (opt/cadre/cmdline), appended to GRUB's `panic=exit`,
 # as in the tests (test/qemu.py).  isa-debug-exit is attached, so `test=...`, `poweroff` and a
 # panic end QEMU with a status (33 tests passed, 35 a test failed, 37 panic, 39 poweroff
@@ -20,6 +22,7 @@ MACHINE=${MACHINE:-q35}
 CPU=${CPU:-}
 CMDLINE=${CMDLINE:-}
 GDBPORT=${GDBPORT:-1234}
+DEVICES=${DEVICES-edu virtio-rng-pci}
 QEMU=${QEMU:-qemu-system-x86_64}
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -68,7 +71,10 @@ if [ -n "$kernel_cmdline" ]; then
     cmdline_args=(-fw_cfg "name=opt/cadre/cmdline,file=$tmp/cmdline")
 fi
 
-common=("${machine_args[@]}" -display none -no-reboot
+device_args=()
+for d in $DEVICES; do device_args+=(-device "$d"); done
+
+common=("${machine_args[@]}" -display none -no-reboot "${device_args[@]}"
         -device isa-debug-exit,iobase=0xf4,iosize=0x04
         -debugcon "file:$build_dir/debugcon.log"
         -cdrom "$iso" -boot d "${cmdline_args[@]}")
