@@ -268,7 +268,7 @@ unsigned pci_scan(const struct pci_access *a, struct pci_dev *out, unsigned max)
                 struct pci_dev *d = &out[n++];
                 read_function(a, d, bus, dev, fn);
                 if ((d->header & PCI_HEADER_TYPE_MASK) == PCI_HEADER_BRIDGE) {
-                    unsigned sec = (a->read(a->ctx, bus, dev, fn, PCI_SECONDARY_BUS & ~3u) >> 8) & 0xff;
+                    unsigned sec = a->read(a->ctx, bus, dev, fn, PCI_SECONDARY_BUS & ~3u) >> (8 * (PCI_SECONDARY_BUS & 3)) & 0xff;
                     if (sec && !(seen[sec / 64] & (1ull << (sec % 64)))) {
                         seen[sec / 64] |= 1ull << (sec % 64);
                         queue[tail++] = (uint8_t)sec;

@@ -136,7 +136,7 @@ static bool setup(struct pci_dev *d)
     for (int i = 0; i < d->ncaps; i++) {
         if (d->caps[i].id != PCI_CAP_ID_VENDOR)
             continue;
-        unsigned type = pci_read32(d, d->caps[i].offset) >> 24; /* byte 3 */
+        unsigned type = pci_read32(d, d->caps[i].offset) >> (8 * VIRTIO_CAP_CFG_TYPE) & 0xff;
         if (type == VIRTIO_PCI_CAP_COMMON_CFG && !common)
             common = map_cap(d, d->caps[i].offset, NULL);
         else if (type == VIRTIO_PCI_CAP_NOTIFY_CFG && !notify_base)
