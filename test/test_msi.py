@@ -85,21 +85,3 @@ def test_pci_boot_lines_and_console(vm, machine):
     assert b.find(r"^pci:   BAR0 mem32 0x[0-9a-f]+ size 0x100000$"), b.summary()
     assert b.find(r"^pci:   msi: 1 vector, 64-bit address, without per-vector masking, enabled$")
 
-
-@pytest.mark.kvm
-def test_msi_apic_ids_above_255_under_kvm(vm):
-    """288 CPUs under KVM (x2APIC IDs up to 287): KVM's extended destination ID names them, and
-    edu's MSI arrives on the last CPU, whose APIC ID an 8-bit destination cannot hold."""
-    b = vm(cmdline="test=msi_message_format,msi_edu_on_every_cpu", smp=288,
-           machine="q35,accel=kvm,kernel-irqchip=split", accel="kvm", mem="1G", timeout=500,
-           extra_args=["-device", "intel-iommu,intremap=on,eim=on", "-device", "edu"])
-    assert b.rc == qemu.EXIT_PASS, b.summary()
-    ext = b.find(r"^msi: KVM's extended destination ID: messages name APIC IDs up to 32767$")
-    left_out = b.find(r"^msi: \d+ cpus \(from cpu\d+\) have APIC IDs above 254")
-    assert ext or left_out, b.summary()
-    m = b.find(r"^# edu's MSI taken on (\d+) cpus, the last cpu(\d+) \(apic (\d+)\)$")
-    assert m, b.summary()
-    if ext:
-        assert int(m[3]) > 255, b.summary()
-    else:
-        assert int(m[3]) <= 254, b.summary()
