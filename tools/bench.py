@@ -17,7 +17,9 @@ What is measured:
   ipi_latency  bench=ipi_latency: IPI round trips from CPU 0 to every other CPU
   nmi_fanout   bench=nmi_fanout: one NMI to all-but-self until every CPU has taken it
   irq_entry    bench=irq_entry: a self-IPI loop, and the same sends without the interrupt
-(the kernel side is src/ktest/kbench_ipi.c).  Figures are printed, never judged: this script
+  msi_latency  bench=msi_latency: edu's MSI from the raise write to its handler, per target CPU
+(the kernel side is src/ktest/kbench_ipi.c and kbench_msi.c; the benchmark boots attach QEMU's
+edu device).  Figures are printed, never judged: this script
 fails only when it could not boot at all.
 
 Boots run one after the other: the figures are timings, and this machine has two cores.  Under
@@ -43,7 +45,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "test"))
 import qemu  # noqa: E402  (test/qemu.py, the boot harness)
 
-KERNEL_BENCHES = ("ipi_latency", "nmi_fanout", "irq_entry")
+KERNEL_BENCHES = ("ipi_latency", "nmi_fanout", "irq_entry", "msi_latency")
+# msi_latency needs QEMU's edu device (src/dev/edu.c).
+BENCH_DEVICES = ["-device", "edu"]
 MODES = ("parallel", "serial")
 MACHINE = "q35"
 MEM = "256M"  # 255 CPUs' areas and stacks fit easily
@@ -92,6 +96,8 @@ CSV_COLUMNS = {
                    "median_ns", "p99_ns"],
     "irq_entry": ["accel", "apic_mode", "smp", "bringup", "rounds", "cycles_per_irq", "send_only_cycles", "ns_per_irq",
                   "net_cycles", "net_ns"],
+    "msi_latency": ["accel", "apic_mode", "smp", "bringup", "cpu", "apic", "vector", "rounds", "median_cycles",
+                    "p99_cycles", "median_ns", "p99_ns"],
 }
 
 
@@ -223,7 +229,7 @@ def bringup_row(accel: str, mode: str, n: int, online: int, samples: list[int]) 
 def run_kernel(r: Runner, accel: str, n: int, mode: str, data: dict[str, list[dict]],
                bringup_rows: list[dict] | None) -> None:
     cmdline = f"bench={','.join(KERNEL_BENCHES)} smp.bringup={mode}"
-    b = r.boot(f"{accel} -smp {n} {cmdline}", cmdline=cmdline, smp=n, accel=accel)
+    b = r.boot(f"{accel} -smp {n} {cmdline}", cmdline=cmdline, smp=n, accel=accel, extra_args=BENCH_DEVICES)
     if not b:
         return
     figures, modes = parse_bench(b)
@@ -298,6 +304,19 @@ def summary_tables(data: dict[str, list[dict]], markdown: bool = False) -> list[
                          "median_ns (min/med/max over targets)": f"{min(med)} / {int(statistics.median(med))} / {max(med)}",
                          "p99_ns (min/med/max)": f"{min(p99)} / {int(statistics.median(p99))} / {max(p99)}"})
         out.append(("IPI round trip cpu0 -> cpuK -> cpu0 (per-target figures in ipi_latency.csv)",
+                    table(list(rows[0].keys()), rows, markdown)))
+    if data.get("msi_latency"):
+        groups = {}
+        for r in data["msi_latency"]:
+            groups.setdefault((r["accel"], r["apic_mode"], int(r["smp"]), r["bringup"]), []).append(r)
+        rows = []
+        for (accel, mode, n, bringup), rs in sorted(groups.items()):
+            med = [int(r["median_ns"]) for r in rs]
+            p99 = [int(r["p99_ns"]) for r in rs]
+            rows.append({"accel": accel, "apic_mode": mode, "smp": n, "bringup": bringup, "targets": len(rs),
+                         "median_ns (min/med/max over targets)": f"{min(med)} / {int(statistics.median(med))} / {max(med)}",
+                         "p99_ns (min/med/max)": f"{min(p99)} / {int(statistics.median(p99))} / {max(p99)}"})
+        out.append(("MSI latency: edu raise write on cpu0 -> handler on cpuK (per-target figures in msi_latency.csv)",
                     table(list(rows[0].keys()), rows, markdown)))
     if data["nmi_fanout"]:
         cols = ["accel", "apic_mode", "cpus", "bringup", "rounds", "median_cycles", "p99_cycles", "median_ns", "p99_ns"]
@@ -463,6 +482,26 @@ def plot_all(data: dict[str, list[dict]], out: str) -> list[str]:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
         save(fig, "irq_entry.png")
+
+    # MSI latency per target CPU: one panel per accelerator, its largest -smp.
+    msi = kernel.get("msi_latency", [])
+    panels = [(accel, max(int(r["smp"]) for r in msi if r["accel"] == accel))
+              for accel in sorted({r["accel"] for r in msi})]
+    if panels:
+        fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+        for ax, (accel, n) in zip(axes[0], panels):
+            rs = sorted((r for r in msi if (r["accel"], int(r["smp"])) == (accel, n)), key=lambda r: int(r["cpu"]))
+            cpus = [int(r["cpu"]) for r in rs]
+            ax.plot(cpus, [int(r["median_ns"]) / 1000 for r in rs], "o-", label="median")
+            ax.plot(cpus, [int(r["p99_ns"]) / 1000 for r in rs], "v:", label="p99")
+            ax.set_yscale("log")
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            ax.set_xlabel("target CPU")
+            ax.set_ylabel("raise to handler (us)")
+            ax.set_title(f"edu MSI latency, cpu0 raises, {accel.upper()} -smp {n}")
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend()
+        save(fig, "msi_latency.png")
     return written
 
 

@@ -8,7 +8,9 @@
 #   SMP=4 MEM=256M ACCEL=tcg|kvm MACHINE=q35 CPU= CMDLINE= GDBPORT=1234 FIRMWARE=bios|uefi
 #   QEMU=qemu-system-x86_64 OVMF=/usr/share/ovmf/OVMF.fd
 # FIRMWARE=uefi boots the same ISO under OVMF (-bios: read-only, variables kept in RAM, so no
-# writable OVMF_VARS copy is needed); this machine's KVM cannot run OVMF (tooling-facts.md).
+# writable OVMF_VARS copy is needed); this machine's KVM cannot run OVMF (docs/boot.md).
+#   DEVICES="edu virtio-rng-pci" (QEMU -device each; DEVICES= for none): the PCI devices whose
+#   MSI and MSI-X the console's `pci`, `msi` and `affinity BB:DD.F CPU` show (docs/pci.md)
 # CMDLINE reaches the kernel through fw_cfg (opt/cadre/cmdline), appended to GRUB's `panic=exit`,
 # as in the tests (test/qemu.py).  isa-debug-exit is attached, so `test=...`, `poweroff` and a
 # panic end QEMU with a status (33 tests passed, 35 a test failed, 37 panic, 39 poweroff
@@ -25,6 +27,7 @@ CMDLINE=${CMDLINE:-}
 GDBPORT=${GDBPORT:-1234}
 FIRMWARE=${FIRMWARE:-bios}
 OVMF=${OVMF:-/usr/share/ovmf/OVMF.fd}
+DEVICES=${DEVICES-edu virtio-rng-pci}
 QEMU=${QEMU:-qemu-system-x86_64}
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -83,7 +86,10 @@ if [ -n "$kernel_cmdline" ]; then
     cmdline_args=(-fw_cfg "name=opt/cadre/cmdline,file=$tmp/cmdline")
 fi
 
-common=("${machine_args[@]}" "${firmware_args[@]}" -display none -no-reboot
+device_args=()
+for d in $DEVICES; do device_args+=(-device "$d"); done
+
+common=("${machine_args[@]}" "${firmware_args[@]}" -display none -no-reboot "${device_args[@]}"
         -device isa-debug-exit,iobase=0xf4,iosize=0x04
         -debugcon "file:$build_dir/debugcon.log"
         -cdrom "$iso" -boot d "${cmdline_args[@]}")

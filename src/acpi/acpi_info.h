@@ -20,6 +20,7 @@ typedef const void *(*acpi_map_fn)(uint64_t phys, size_t len, void *ctx);
  * "all processors", so that no processor loses its NMI wiring to the cap. */
 #define ACPI_LINT_PINS 2
 #define ACPI_MAX_LAPIC_NMIS ((ACPI_MAX_CPUS + 1) * ACPI_LINT_PINS)
+#define ACPI_MAX_MCFG 8          /* ECAM windows kept */
 #define ACPI_MAX_PROBLEMS 16
 #define ACPI_PROBLEM_LEN 120
 
@@ -61,6 +62,14 @@ struct acpi_ioapic {
     uint8_t id;
     uint32_t address;
     uint32_t gsi_base;
+};
+
+/* One ECAM window of the MCFG (PCI Firmware 3.0 §4.1.2, Table 4-3): configuration space of
+ * buses bus_start..bus_end of one segment group, bus b's at base + (b << 20). */
+struct acpi_mcfg_window {
+    uint64_t base;
+    uint16_t segment;
+    uint8_t bus_start, bus_end;
 };
 
 /* Interrupt source override (ACPI 6.5 §5.2.12.5); flags are MPS INTI flags (Table 5.26),
@@ -169,6 +178,10 @@ struct acpi_info {
         unsigned pci_irqs;    /* PCI interrupt entries: not used (cadre routes ISA IRQs) */
         unsigned other_irqs;  /* SMI and ExtINT entries, and ExtINT local ones: not used */
     } mp;
+    /* MCFG (PCI Firmware 3.0 §4.1.2): the ECAM windows, sound ones only */
+    bool has_mcfg;
+    struct acpi_mcfg_window mcfg[ACPI_MAX_MCFG];
+    unsigned nmcfg;
 
     /* The first ACPI_MAX_PROBLEMS findings, each naming its table; nproblems counts all. */
     char problems[ACPI_MAX_PROBLEMS][ACPI_PROBLEM_LEN];

@@ -54,6 +54,7 @@ const uint8_t *acpi_tbl_map(acpi_map_fn map, void *ctx, uint64_t phys, size_t le
 void acpi_tbl_madt(struct acpi_info *ai, const uint8_t *t, uint32_t len);
 void acpi_tbl_fadt(struct acpi_info *ai, const uint8_t *t, uint32_t len);
 void acpi_tbl_hpet(struct acpi_info *ai, const uint8_t *t, uint32_t len);
+void acpi_tbl_mcfg(struct acpi_info *ai, const uint8_t *t, uint32_t len);
 void acpi_tbl_s5(struct acpi_info *ai, const uint8_t *dsdt, uint32_t len);
 
 #endif

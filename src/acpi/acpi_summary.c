@@ -182,6 +182,11 @@ void acpi_info_summary(const struct acpi_info *ai, bool verbose,
             ai->hpet_min_tick);
         emit(&o);
     }
+    for (unsigned i = 0; i < ai->nmcfg; i++) {
+        add(&o, "acpi: MCFG: ecam 0x%llx segment %u buses %u-%u", (unsigned long long)ai->mcfg[i].base,
+            ai->mcfg[i].segment, ai->mcfg[i].bus_start, ai->mcfg[i].bus_end);
+        emit(&o);
+    }
     for (unsigned i = 0; i < ai->nproblems && i < ACPI_MAX_PROBLEMS; i++)
         line(ctx, ai->problems[i]);
     if (ai->nproblems > ACPI_MAX_PROBLEMS) {

@@ -193,6 +193,7 @@ static void read_table(struct acpi_info *ai, acpi_map_fn map, void *ctx, uint64_
         { "APIC", acpi_tbl_madt },
         { "FACP", acpi_tbl_fadt },
         { "HPET", acpi_tbl_hpet },
+        { "MCFG", acpi_tbl_mcfg },
     };
     for (size_t i = 0; i < ARRAY_SIZE(readers); i++)
         if (!strcmp(ref->sig, readers[i].sig))

@@ -33,6 +33,8 @@ struct percpu_stack {
     uintptr_t lo, hi;
 };
 
+struct irq_desc; /* src/irq/irq.c */
+
 struct percpu {
     struct percpu *self;    /* %gs:0 */
     uint64_t irq_stack_top; /* %gs:8: where a hardware interrupt switches to */
@@ -55,6 +57,10 @@ struct percpu {
 
     uint64_t gdt[GDT_ENTRIES] __aligned(16);
     struct tss tss __aligned(16);
+
+    /* This CPU's own vectors (message-signalled interrupts): their handlers, beside the
+     * system vectors every CPU shares (src/irq/irq.c, docs/interrupts.md). */
+    struct irq_desc *vector_desc[NUM_VECTORS];
 
     /* Counters (docs/interrupts.md) */
     uint64_t vector_count[NUM_VECTORS];

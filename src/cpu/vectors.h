@@ -9,7 +9,11 @@
  *   6-9    0x60-0x9f   device IRQs, normal priority (serial)
  *   10-13  0xa0-0xdf   device IRQs, urgent (the PIT)
  *   14     0xe0-0xef   local APIC timer, test IPIs
- *   15     0xf0-0xff   IPIs (function call, wake), APIC error, spurious
+ *   15     0xf0-0xff   IPIs (function call, MSI cleanup, wake), APIC error, spurious
+ *
+ * Classes 3-13 are the device vectors.  The I/O APIC routes take theirs from the bottom of a
+ * class, as system vectors (the same number on every CPU); MSI and MSI-X vectors come from
+ * the top, per CPU (src/irq/vector.c).
  */
 #ifndef CADRE_VECTORS_H
 #define CADRE_VECTORS_H
@@ -31,6 +35,7 @@
 #define VEC_BENCH_SELF 0xeb   /*   CPU 0 -> CPU 0 */
 #define VEC_IPI_TEST_HIGH 0xf1 /* class 15: preempts a VEC_IPI_TEST handler that enabled IF */
 #define VEC_IPI_CALL 0xf8     /* run a function on another CPU */
+#define VEC_MSI_CLEANUP 0xf9  /* frees a moved MSI's old vector (src/irq/msi.c) */
 #define VEC_IPI_WAKE 0xfa     /* "I am online": wakes the BSP from hlt during bring-up */
 #define VEC_APIC_ERROR 0xfe
 /* The spurious vector's low four bits must be 1s: P6 and Pentium local APICs hard-wire them

@@ -1,4 +1,5 @@
-/* The legacy devices cadre routes through the I/O APIC once every CPU is online. */
+/* The devices cadre drives once every CPU is online: the legacy ones through the I/O APIC, then
+ * PCI, and the PCI devices that interrupt with messages. */
 #include "init/devices.h"
 
 #include "acpi/acpi_boot.h"
@@ -9,6 +10,10 @@
 #include "dev/ps2kbd.h"
 #include "dev/rtc.h"
 #include "dev/serial.h"
+#include "dev/edu.h"
+#include "dev/pci.h"
+#include "dev/virtio_rng.h"
+#include "irq/msi.h"
 
 #define PIT_HZ_DEVICE 100
 
@@ -21,4 +26,9 @@ void devices_init(void)
     ps2kbd_init();
     serial_irq_init();
     rtc_init();
+    /* PCI after the ISA devices: its MSI vectors come from the top of each class. */
+    msi_init();
+    pci_init();
+    edu_init();
+    virtio_rng_init();
 }

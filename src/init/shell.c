@@ -7,6 +7,8 @@
 #include "irq/irq_table.h"
 #include "irq/nmi.h"
 #include "irq/route.h"
+#include "irq/msi.h"
+#include "dev/pci.h"
 #include "ktest/bench.h"
 #include "core/console.h"
 #include "ktest/ktest.h"
@@ -93,12 +95,42 @@ static void cmd_routes(int argc, char **argv)
     irq_routes_print();
 }
 
+/* BB:DD.F or BB:DD.F/N: a device's MSI or MSI-X vector N (0 by default). */
+static struct msi_irq *msi_arg(const char *s)
+{
+    char src[MSI_SOURCE_LEN];
+    unsigned long long index = 0;
+    strlcpy(src, s, sizeof src);
+    char *slash = strchr(src, '/');
+    if (slash) {
+        *slash = '\0';
+        if (!number(slash + 1, PCI_MSIX_MAX_VECTORS - 1, &index))
+            return NULL;
+    }
+    return msi_irq_find(src, (unsigned)index);
+}
+
 static void cmd_affinity(int argc, char **argv)
 {
     unsigned long long irq;
     unsigned cpu;
+    if (argc == 3 && strchr(argv[1], '.')) {
+        struct msi_irq *m = msi_arg(argv[1]);
+        if (!m) {
+            kprintf("console: '%s' is no device's MSI vector (see `msi`)", argv[1]);
+            return;
+        }
+        if (!cpu_arg(argv[2], &cpu))
+            return;
+        int rc = msi_irq_set_affinity(m, cpu);
+        if (rc == -1)
+            kprintf("console: cpu%u cannot take an MSI: its APIC ID is above what a message can name", cpu);
+        else if (!rc)
+            msi_irq_print(m);
+        return;
+    }
     if (argc != 3 || !number(argv[1], 15, &irq)) {
-        kprintf("console: usage: affinity IRQ CPU (IRQ 0-15)");
+        kprintf("console: usage: affinity IRQ CPU (IRQ 0-15) or affinity BB:DD.F[/N] CPU");
         return;
     }
     if (!cpu_arg(argv[2], &cpu))
@@ -107,6 +139,26 @@ static void cmd_affinity(int argc, char **argv)
         kprintf("console: IRQ %llu has no route, or cpu%u cannot take it", irq, cpu);
     else
         kprintf("console: IRQ %llu now goes to cpu%u", irq, cpu);
+}
+
+static void cmd_pci(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    pci_print();
+}
+
+static void cmd_msi(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    console_lock();
+    kprintf("msi: %u vectors", msi_nirqs);
+    for (unsigned i = 0; i < msi_nirqs; i++) {
+        msi_irq_print(&msi_irqs[i]);
+        if (msi_irqs[i].index)
+            kprintf("msi:   (%s/%u: vector %u of the device, %llu moves)", msi_irqs[i].source, msi_irqs[i].index,
+                    msi_irqs[i].index, (unsigned long long)msi_irqs[i].moves);
+    }
+    console_unlock();
 }
 
 static void hello(void *from)
@@ -212,7 +264,9 @@ static const struct command commands[] = {
     { "cpus", "", "every CPU: APIC ID, state, GS base, stacks", cmd_cpus },
     { "irqs", "", "the interrupt counters, one column per CPU", cmd_irqs },
     { "routes", "", "the I/O APIC routes", cmd_routes },
-    { "affinity", "IRQ CPU", "move an ISA IRQ to a CPU", cmd_affinity },
+    { "affinity", "IRQ CPU", "move an ISA IRQ, or an MSI vector (BB:DD.F[/N]), to a CPU", cmd_affinity },
+    { "pci", "", "every PCI function: IDs, class, BARs, capabilities", cmd_pci },
+    { "msi", "", "every MSI and MSI-X vector: vector, class, CPU", cmd_msi },
     { "ipi", "CPU", "run a function on a CPU through the call IPI", cmd_ipi },
     { "nmi", "CPU|all", "send an NMI; each CPU reports it", cmd_nmi },
     { "backtrace", "all", "every CPU prints its registers and backtrace (NMI)", cmd_backtrace },

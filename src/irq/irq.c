@@ -6,6 +6,7 @@
 #include "cpu/percpu.h"
 #include "cpu/vectors.h"
 #include "irq/pic.h"
+#include "irq/vector.h"
 #include "core/console.h"
 #include "cpu/spinlock.h"
 
@@ -13,14 +14,19 @@
 #define IRQ_RUNNING 0x1 /* a CPU is in the handler */
 #define IRQ_AGAIN 0x2   /* an interrupt came meanwhile: that CPU runs the handler once more */
 
-static struct irq_desc {
+struct irq_desc {
     irq_handler_t fn;
     void *data;
     const char *name;
     bool device;          /* one source: the handler runs on one CPU at a time */
     unsigned state;       /* IRQ_RUNNING, IRQ_AGAIN */
     uint64_t handed_over; /* interrupts that found the handler running on another CPU */
-} handlers[NUM_VECTORS];
+    uint32_t *counts;     /* own vectors: arrivals per CPU, for the interrupts table */
+};
+/* The system vectors, the same on every CPU; a CPU's own vectors point into `own`. */
+static struct irq_desc handlers[NUM_VECTORS];
+static struct irq_desc own[IRQ_MAX_OWN_DESCS];
+static unsigned nown;
 static struct spinlock lock = SPINLOCK_INIT;
 
 static bool install(unsigned vector, irq_handler_t fn, void *data, const char *name, bool device)
@@ -29,7 +35,8 @@ static bool install(unsigned vector, irq_handler_t fn, void *data, const char *n
         return false;
     bool irqs = spin_lock(&lock);
     struct irq_desc *d = &handlers[vector];
-    bool ok = !d->fn;
+    /* A system vector is one on every CPU: none may have it as its own (vector.c). */
+    bool ok = !d->fn && vector_take_system(vector);
     if (ok) {
         d->data = data;
         d->name = name;
@@ -53,8 +60,47 @@ bool irq_set_device_handler(unsigned vector, irq_handler_t fn, void *data, const
 
 void irq_clear_handler(unsigned vector)
 {
-    if (vector < NUM_VECTORS)
+    if (vector < NUM_VECTORS && handlers[vector].fn) {
         __atomic_store_n(&handlers[vector].fn, NULL, __ATOMIC_RELEASE);
+        vector_release_system(vector);
+    }
+}
+
+struct irq_desc *irq_desc_create(irq_handler_t fn, void *data, const char *name, uint32_t *counts)
+{
+    bool irqs = spin_lock(&lock);
+    struct irq_desc *d = nown < IRQ_MAX_OWN_DESCS ? &own[nown++] : NULL;
+    if (d)
+        *d = (struct irq_desc){ .fn = fn, .data = data, .name = name, .device = true, .counts = counts };
+    spin_unlock(&lock, irqs);
+    return d;
+}
+
+void irq_own_install(unsigned cpu, unsigned vector, struct irq_desc *d)
+{
+    __atomic_store_n(&percpu_areas[cpu]->vector_desc[vector], d, __ATOMIC_RELEASE);
+}
+
+void irq_own_remove(unsigned cpu, unsigned vector)
+{
+    __atomic_store_n(&percpu_areas[cpu]->vector_desc[vector], NULL, __ATOMIC_RELEASE);
+}
+
+struct irq_desc *irq_own_desc(unsigned cpu, unsigned vector)
+{
+    return cpu < ncpus_possible && percpu_areas[cpu] && vector < NUM_VECTORS
+               ? __atomic_load_n(&percpu_areas[cpu]->vector_desc[vector], __ATOMIC_ACQUIRE)
+               : NULL;
+}
+
+bool irq_desc_running(const struct irq_desc *d)
+{
+    return __atomic_load_n(&d->state, __ATOMIC_ACQUIRE) & IRQ_RUNNING;
+}
+
+uint64_t irq_desc_handed_over(const struct irq_desc *d)
+{
+    return __atomic_load_n(&d->handed_over, __ATOMIC_RELAXED);
 }
 
 bool irq_in_progress(unsigned vector)
@@ -135,6 +181,13 @@ void irq_dispatch(struct regs *r)
     this_cpu_write(last_irq_count, this_cpu_read(irq_count));
     struct irq_desc *d = &handlers[v];
     irq_handler_t fn = __atomic_load_n(&d->fn, __ATOMIC_ACQUIRE);
+    if (!fn) {
+        /* Not a system vector: one of this CPU's own (a message-signalled interrupt). */
+        d = __atomic_load_n(&this_cpu()->vector_desc[v], __ATOMIC_ACQUIRE);
+        fn = d ? __atomic_load_n(&d->fn, __ATOMIC_ACQUIRE) : NULL;
+        if (fn && d->counts) /* on the CPU that took it, handed over or not */
+            __atomic_fetch_add(&d->counts[cpu_id()], 1, __ATOMIC_RELAXED);
+    }
     if (fn) {
         if (d->device)
             run_device(d, fn, r);

@@ -22,6 +22,21 @@ bool irq_in_progress(unsigned vector);
 uint64_t irq_handed_over(unsigned vector);
 const char *irq_handler_name(unsigned vector);
 
+/* A CPU's own vectors (docs/interrupts.md, "The vector space"): one source (a device's
+ * message), so handled like a device vector, on one CPU at a time.  A descriptor may be
+ * installed at several (CPU, vector) pairs at once, as it is while it moves: the run_device
+ * rule then holds across them.  The vector itself comes from vector.c. */
+#define IRQ_MAX_OWN_DESCS 64
+struct irq_desc;
+/* NULL when all IRQ_MAX_OWN_DESCS are in use.  `counts` (MAX_CPUS entries, or NULL) counts
+ * the arrivals on each CPU. */
+struct irq_desc *irq_desc_create(irq_handler_t fn, void *data, const char *name, uint32_t *counts);
+void irq_own_install(unsigned cpu, unsigned vector, struct irq_desc *d);
+void irq_own_remove(unsigned cpu, unsigned vector);
+struct irq_desc *irq_own_desc(unsigned cpu, unsigned vector);
+bool irq_desc_running(const struct irq_desc *d);
+uint64_t irq_desc_handed_over(const struct irq_desc *d);
+
 /* Installs the handlers of the local APIC's own vectors (spurious, error, timer): at boot,
  * after lapic_setup and before interrupts are on. */
 void irq_init(void);

@@ -5,6 +5,7 @@
 #include "debug/exceptions.h"
 #include "irq/irq.h"
 #include "irq/route.h"
+#include "irq/msi.h"
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "lib/printf.h"
@@ -35,7 +36,12 @@ static const char *row_name(unsigned v, char *buf, size_t size)
     }
     if (v < NUM_EXCEPTIONS)
         return exception_mnemonic(v);
-    return h ? h : "(no handler)";
+    if (h)
+        return h;
+    for (unsigned c = 0; c < ncpus_possible; c++)
+        if (irq_own_desc(c, v))
+            return "(cpus' own: msi)"; /* the msi rows below say whose */
+    return "(no handler)";
 }
 
 static uint64_t field(unsigned cpu, unsigned row)
@@ -57,7 +63,7 @@ void irq_table_print(void)
     console_lock();
     for (unsigned first = 0; first < n; first += COLUMNS) {
         unsigned last = MIN(first + COLUMNS, n);
-        int o = snprintf(line, sizeof line, "irqs: %-4s %-18s", "vec", "source");
+        int o = snprintf(line, sizeof line, "irqs: %-4s %-26s", "vec", "source");
         for (unsigned c = first; c < last; c++)
             o += snprintf(line + o, sizeof line - (size_t)o, " %10s%-3u", "cpu", c);
         kprintf("%s", line);
@@ -72,12 +78,22 @@ void irq_table_print(void)
             if (!any && !(row < NUM_VECTORS && irq_handler_name(row)))
                 continue;
             if (row < NUM_VECTORS)
-                o = snprintf(line, sizeof line, "irqs: 0x%02x %-18.18s", row, row_name(row, name, sizeof name));
+                o = snprintf(line, sizeof line, "irqs: 0x%02x %-26.26s", row, row_name(row, name, sizeof name));
             else
-                o = snprintf(line, sizeof line, "irqs: %-4s %-18s", "-", extra[row - NUM_VECTORS]);
+                o = snprintf(line, sizeof line, "irqs: %-4s %-26s", "-", extra[row - NUM_VECTORS]);
             for (unsigned c = first; c < last; c++)
                 o += snprintf(line + o, sizeof line - (size_t)o, " %13llu",
                               percpu_areas[c] ? (unsigned long long)field(c, row) : 0ULL);
+            kprintf("%s", line);
+        }
+        /* Message-signalled vectors, one row each: their vector differs from CPU to CPU, and
+         * moves, so the row is the source's own count, on the CPU that took each. */
+        for (unsigned i = 0; i < msi_nirqs; i++) {
+            const struct msi_irq *m = &msi_irqs[i];
+            snprintf(name, sizeof name, "%s %s", m->source, m->name);
+            o = snprintf(line, sizeof line, "irqs: %-4s %-26.26s", "msi", name);
+            for (unsigned c = first; c < last; c++)
+                o += snprintf(line + o, sizeof line - (size_t)o, " %13llu", (unsigned long long)m->counts[c]);
             kprintf("%s", line);
         }
     }

@@ -3,6 +3,7 @@
 #include "acpi/acpi_boot.h"
 #include "apic/ioapic.h"
 #include "apic/lapic.h"
+#include "irq/msi.h"
 #include "cpu/percpu.h"
 #include "cpu/vectors.h"
 #include "core/cmdline.h"
@@ -43,6 +44,13 @@ static const char *param_affinity(const char *v)
             return "an IRQ:CPU pair is too long";
         memcpy(buf, s, len);
         buf[len] = '\0';
+        if (strchr(buf, '.')) { /* BB:DD.F[/N]:CPU, a message-signalled vector */
+            const char *err = msi_affinity_param(buf);
+            if (err)
+                return err;
+            s += len + (comma ? 1 : 0);
+            continue;
+        }
         char *colon = strchr(buf, ':');
         unsigned long long irq, cpu;
         if (!colon)
@@ -55,7 +63,7 @@ static const char *param_affinity(const char *v)
     }
     return NULL;
 }
-KERNEL_PARAM("irq.affinity", param_affinity, "IRQ:CPU,...: route these ISA IRQs to these CPUs");
+KERNEL_PARAM("irq.affinity", param_affinity, "IRQ:CPU,... or BB:DD.F[/N]:CPU,...: route these ISA IRQs or MSI vectors to these CPUs");
 
 static bool routable(unsigned cpu)
 {
@@ -80,14 +88,6 @@ static unsigned choose_cpu(unsigned irq)
     }
     return 0;
 }
-
-static const struct {
-    unsigned first, last;
-} class_range[] = {
-    [IRQ_PRIO_LOW] = { .first = VEC_DEVICE_LOW_FIRST, .last = VEC_DEVICE_NORMAL_FIRST - 1 },
-    [IRQ_PRIO_NORMAL] = { .first = VEC_DEVICE_NORMAL_FIRST, .last = VEC_DEVICE_URGENT_FIRST - 1 },
-    [IRQ_PRIO_URGENT] = { .first = VEC_DEVICE_URGENT_FIRST, .last = VEC_DEVICE_LAST },
-};
 
 const struct irq_route *irq_route_of(unsigned irq)
 {
@@ -166,7 +166,9 @@ const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_ha
     struct irq_route *r = &ioapic_routes[ioapic_nroutes];
     *r = (struct irq_route){ .irq = (uint8_t)irq, .gsi = gsi, .level = level, .active_low = low,
                              .name = name, .fn = fn, .data = data, .move_to = IRQ_NO_MOVE };
-    for (unsigned v = class_range[prio].first; v <= class_range[prio].last && !r->vector; v++)
+    /* I/O APIC routes keep system vectors (the same on every CPU): there are at most 16, each
+     * moves by one write of its entry's destination, and the vector stays (docs/interrupts.md). */
+    for (unsigned v = vector_class_first(prio); v <= vector_class_last(prio) && !r->vector; v++)
         if (v != VEC_SYSCALL_GATE && irq_set_device_handler(v, route_handler, r, name))
             r->vector = (uint8_t)v;
     if (!r->vector) {

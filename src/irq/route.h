@@ -7,12 +7,7 @@
 #define CADRE_ROUTE_H
 
 #include "irq/irq.h"
-
-enum irq_priority {
-    IRQ_PRIO_LOW,    /* classes 3-5: keyboard, RTC */
-    IRQ_PRIO_NORMAL, /* classes 6-9: serial */
-    IRQ_PRIO_URGENT, /* classes 10-13: the PIT */
-};
+#include "irq/vector.h"
 
 /* One route, as the gdb helper (tools/gdb/cadre.py, cadre-routes) reads it. */
 struct irq_route {

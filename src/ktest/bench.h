@@ -25,4 +25,15 @@ unsigned kbench_run(const char *selection);
 /* Runs the selection and ends QEMU (isa-debug-exit, QEMU_EXIT_PASS). */
 __noreturn void kbench_run_and_exit(void);
 
+/* Helpers of the benchmarks (kbench_ipi.c, kbench_msi.c) */
+/* The TSC after LFENCE: the read waits for every earlier instruction (SDM vol. 2B, RDTSC). */
+uint64_t bench_tsc_now(void);
+struct bench_figures {
+    uint64_t median, p99;
+};
+/* Sorts `cycles` and gives its nearest-rank median and 99th percentile. */
+struct bench_figures bench_summarise(uint64_t *cycles, unsigned n);
+/* "bench: NAME: what; xAPIC, tsc ... MHz, hypervisor ...": the context line of a benchmark. */
+void bench_context(const char *bench, const char *what);
+
 #endif

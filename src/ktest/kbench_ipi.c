@@ -50,64 +50,6 @@ _Static_assert(VEC_BENCH_PING > VEC_IPI_TEST && VEC_CLASS(VEC_BENCH_PING) == VEC
 
 /* ---- measuring ---------------------------------------------------------------------------- */
 
-/* LFENCE before RDTSC: the read waits for every earlier instruction (SDM vol. 2B, RDTSC). */
-static inline uint64_t tsc_now(void)
-{
-    __asm__ volatile("lfence" ::: "memory");
-    return rdtsc();
-}
-
-/* Insertion sort: the arrays hold at most a few hundred figures. */
-static void sort_u64(uint64_t *a, unsigned n)
-{
-    for (unsigned i = 1; i < n; i++) {
-        uint64_t v = a[i];
-        unsigned j = i;
-        for (; j > 0 && a[j - 1] > v; j--)
-            a[j] = a[j - 1];
-        a[j] = v;
-    }
-}
-
-/* The nearest-rank percentile of a sorted array: the smallest figure with at least pct% of the
- * figures at or below it (p50 of 200 is the 100th, p99 the 198th). */
-static uint64_t percentile(const uint64_t *sorted, unsigned n, unsigned pct)
-{
-    unsigned rank = (pct * n + 99) / 100;
-    return n ? sorted[rank ? rank - 1 : 0] : 0;
-}
-
-struct figures {
-    uint64_t median, p99;
-};
-
-static struct figures summarise(uint64_t *cycles, unsigned n)
-{
-    sort_u64(cycles, n);
-    return (struct figures){ percentile(cycles, n, 50), percentile(cycles, n, 99) };
-}
-
-/* "TCGTCGTCGTCG", "KVMKVMKVM", ... from CPUID 0x40000000, or "none" on bare metal. */
-static const char *hypervisor(void)
-{
-    static char name[13];
-    if (!(cpuid(1, 0).ecx & (1u << 31)))
-        return "none";
-    struct cpuid_regs r = cpuid(0x40000000, 0);
-    uint32_t words[3] = { r.ebx, r.ecx, r.edx };
-    for (unsigned i = 0; i < 12; i++) {
-        char c = (char)(words[i / 4] >> (8 * (i % 4)));
-        name[i] = c >= 0x21 && c <= 0x7e ? c : '\0';
-    }
-    return name[0] ? name : "unknown";
-}
-
-static void context(const char *bench, const char *what)
-{
-    kprintf("bench: %s: %s; %s, tsc %llu.%03llu MHz, hypervisor %s", bench, what, lapic_mode_name(),
-            (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000), hypervisor());
-}
-
 static bool claim(unsigned vector, irq_handler_t fn, void *data, const char *bench)
 {
     if (irq_set_handler(vector, fn, data, bench))
@@ -138,14 +80,14 @@ static uint64_t round_trip(uint32_t apic)
 {
     uint64_t want = READ_ONCE(pongs) + 1;
     uint64_t deadline = time_deadline_us(PING_TIMEOUT_US);
-    uint64_t t0 = tsc_now();
+    uint64_t t0 = bench_tsc_now();
     ipi_fixed(apic, VEC_BENCH_PING);
     while (READ_ONCE(pongs) < want) {
         if (time_after(deadline))
             return 0;
         cpu_relax();
     }
-    uint64_t t = tsc_now() - t0;
+    uint64_t t = bench_tsc_now() - t0;
     return t ? t : 1;
 }
 
@@ -158,7 +100,7 @@ KBENCH(ipi_latency)
         irq_clear_handler(VEC_BENCH_PONG);
         return;
     }
-    context("ipi_latency", "cpu0 -> cpuK fixed IPI 0xe9, cpuK -> cpu0 fixed IPI 0xea, cpu0 spins");
+    bench_context("ipi_latency", "cpu0 -> cpuK fixed IPI 0xe9, cpuK -> cpu0 fixed IPI 0xea, cpu0 spins");
     bool irqs = irq_save();
     irq_enable();
     for (unsigned c = 1; c < ncpus_possible; c++) {
@@ -182,7 +124,7 @@ KBENCH(ipi_latency)
                     lost, PING_TIMEOUT_US);
         if (!n)
             continue;
-        struct figures f = summarise(cycles, n);
+        struct bench_figures f = bench_summarise(cycles, n);
         kprintf("bench: ipi_latency cpu=%u apic=%u rounds=%u median_cycles=%llu p99_cycles=%llu "
                 "median_ns=%llu p99_ns=%llu",
                 c, apic, n, (unsigned long long)f.median, (unsigned long long)f.p99,
@@ -214,7 +156,7 @@ static uint64_t nmi_round(uint64_t *seen, unsigned *missing)
     for (unsigned c = 1; c < n; c++)
         seen[c] = cpu_online(c) ? READ_ONCE(per_cpu(c, nmi_count)) : UINT64_MAX;
     uint64_t deadline = time_deadline_us(NMI_TIMEOUT_US);
-    uint64_t t0 = tsc_now();
+    uint64_t t0 = bench_tsc_now();
     nmi_broadcast(NMI_REQ_COUNT);
     /* Waiting on each CPU in turn ends when the last one has answered. */
     for (unsigned c = 1; c < n; c++) {
@@ -223,7 +165,7 @@ static uint64_t nmi_round(uint64_t *seen, unsigned *missing)
         while (READ_ONCE(per_cpu(c, nmi_count)) == seen[c] && !time_after(deadline))
             cpu_relax();
     }
-    uint64_t t = tsc_now() - t0;
+    uint64_t t = bench_tsc_now() - t0;
     *missing = 0;
     for (unsigned c = 1; c < n; c++)
         if (seen[c] != UINT64_MAX && READ_ONCE(per_cpu(c, nmi_count)) == seen[c])
@@ -241,7 +183,7 @@ KBENCH(nmi_fanout)
         kprintf("bench: nmi_fanout: no other CPU online; not run");
         return;
     }
-    context("nmi_fanout", ipi_shorthands_allowed()
+    bench_context("nmi_fanout", ipi_shorthands_allowed()
                               ? "NMI IPI to all-but-self, until every online cpu's nmi_count moved"
                               : "one NMI IPI to each online cpu (some listed cpu is not online), until every "
                                 "online cpu's nmi_count moved");
@@ -261,7 +203,7 @@ KBENCH(nmi_fanout)
     }
     if (!n)
         return;
-    struct figures f = summarise(cycles, n);
+    struct bench_figures f = bench_summarise(cycles, n);
     kprintf("bench: nmi_fanout cpus=%u rounds=%u median_cycles=%llu p99_cycles=%llu median_ns=%llu p99_ns=%llu",
             targets + 1, n, (unsigned long long)f.median, (unsigned long long)f.p99,
             (unsigned long long)tsc_to_ns(f.median), (unsigned long long)tsc_to_ns(f.p99));
@@ -281,7 +223,7 @@ KBENCH(irq_entry)
 {
     if (!claim(VEC_BENCH_SELF, self_hit, NULL, "irq_entry"))
         return;
-    context("irq_entry", "self-IPI 0xeb then wait for its handler, vs. the same sends with IF=0");
+    bench_context("irq_entry", "self-IPI 0xeb then wait for its handler, vs. the same sends with IF=0");
     bool irqs = irq_save();
     irq_enable();
 
@@ -291,7 +233,7 @@ KBENCH(irq_entry)
     uint64_t want = READ_ONCE(self_hits);
     unsigned n = 0;
     bool lost = false;
-    uint64_t t0 = tsc_now();
+    uint64_t t0 = bench_tsc_now();
     for (; n < SELF_ROUNDS && !time_after(stop); n++) {
         want++;
         ipi_self(VEC_BENCH_SELF);
@@ -302,16 +244,16 @@ KBENCH(irq_entry)
             break;
         }
     }
-    uint64_t total = tsc_now() - t0;
+    uint64_t total = bench_tsc_now() - t0;
 
     /* The same loop without the interrupt: with IF=0 the sends only set the IRR bit, and the
      * one pending interrupt is taken afterwards.  The time_after() stays for the same shape. */
     irq_disable();
     uint64_t far = time_deadline_us(100 * SELF_BUDGET_US), before = READ_ONCE(self_hits);
-    t0 = tsc_now();
+    t0 = bench_tsc_now();
     for (unsigned i = 0; i < n && !time_after(far); i++)
         ipi_self(VEC_BENCH_SELF);
-    uint64_t send_only = tsc_now() - t0;
+    uint64_t send_only = bench_tsc_now() - t0;
     irq_enable();
     give_up = time_deadline_us(SELF_TIMEOUT_US);
     while (READ_ONCE(self_hits) == before && !time_after(give_up))

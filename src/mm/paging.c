@@ -185,6 +185,8 @@ void paging_init(void)
 
 uint64_t paging_kernel_cr3(void) { return kernel_cr3; }
 
+bool paging_holds_memory(uint64_t phys, uint64_t len) { return holds_memory(phys, len); }
+
 static uintptr_t vmap_reserve(size_t bytes)
 {
     bool irqs = spin_lock(&lock);

@@ -17,6 +17,10 @@ uint64_t paging_kernel_cr3(void);
 /* Whether the direct map reaches phys (the boot tables' 1 GiB before paging_init). */
 bool paging_direct_mapped(uint64_t phys, uint64_t len);
 
+/* Whether the memory map has RAM or firmware memory (available, ACPI, NVS) in [phys,
+ * phys + len), or it is in the first MiB: no place for device registers. */
+bool paging_holds_memory(uint64_t phys, uint64_t len);
+
 /* Maps one 4 KiB page; flags are PTE_* bits beyond PTE_P.  Returns false when out of memory
  * or when va already sits in a large page. */
 bool map_page(uintptr_t va, uint64_t phys, uint64_t flags);

@@ -231,6 +231,20 @@ void build_hpet(struct tbl *t, uint32_t block_id, uint8_t space, uint64_t addres
     tbl_finish(t);
 }
 
+void build_mcfg(struct tbl *t, const struct mcfg_entry *e, unsigned n)
+{
+    tbl_start(t, "MCFG", 1);
+    tbl_u64(t, 0); /* reserved */
+    for (unsigned i = 0; i < n; i++) {
+        tbl_u64(t, e[i].base);
+        tbl_u16(t, e[i].segment);
+        tbl_u8(t, e[i].bus_start);
+        tbl_u8(t, e[i].bus_end);
+        tbl_u32(t, 0);
+    }
+    tbl_finish(t);
+}
+
 void sys_init(struct sys *s)
 {
     memset(s, 0, sizeof *s);

@@ -59,6 +59,13 @@ void build_fadt(struct tbl *t, const struct fadt_opts *o);
 /* A DSDT holding `aml` after the header. */
 void build_dsdt(struct tbl *t, const uint8_t *aml, size_t len);
 void build_hpet(struct tbl *t, uint32_t block_id, uint8_t space, uint64_t address, uint16_t min_tick);
+/* MCFG (PCI Firmware 3.0 §4.1.2) with n ECAM windows */
+struct mcfg_entry {
+    uint64_t base;
+    uint16_t segment;
+    uint8_t bus_start, bus_end;
+};
+void build_mcfg(struct tbl *t, const struct mcfg_entry *e, unsigned n);
 
 /* A system: tables placed in a fake memory, then a root table and an RSDP made for them. */
 struct sys {

@@ -13,7 +13,7 @@ FUZZ_FLAGS  := -max_total_time=$(FUZZ_TIME) -timeout=5 -rss_limit_mb=2048 -print
 
 HOST        := $(BUILD)/host
 ACPI_SRCS   := src/acpi/acpi_tables.c src/acpi/acpi_madt.c src/acpi/acpi_fadt.c \
-               src/acpi/acpi_s5.c src/acpi/acpi_hpet.c src/acpi/acpi_irq.c src/acpi/acpi_summary.c
+               src/acpi/acpi_s5.c src/acpi/acpi_hpet.c src/acpi/acpi_mcfg.c src/acpi/acpi_irq.c src/acpi/acpi_summary.c
 ACPI_HDRS   := src/acpi/acpi_tables.h src/acpi/acpi_info.h src/acpi/acpi_internal.h src/lib/compiler.h
 MP_SRCS     := src/acpi/mptable.c $(ACPI_SRCS)
 MP_HDRS     := src/acpi/mptable.h $(ACPI_HDRS)
@@ -23,8 +23,11 @@ TEST_ACPI_SRCS := test/host/test_acpi.c test/host/test_acpi_built.c test/host/te
                   test/host/acpi_build.c test/host/fakemem.c test/host/check.c
 TEST_ACPI_HDRS := test/host/test_acpi.h test/host/acpi_build.h test/host/fakemem.h test/host/check.h
 
-HOST_TESTS  := $(HOST)/test_multiboot2 $(HOST)/test_acpi $(HOST)/test_mptable
-FUZZERS     := $(HOST)/fuzz_multiboot2 $(HOST)/fuzz_acpi $(HOST)/fuzz_mptable
+PCI_SRCS    := src/dev/pci_parse.c
+PCI_HDRS    := src/dev/pci_parse.h src/dev/pci_regs.h src/lib/compiler.h
+
+HOST_TESTS  := $(HOST)/test_multiboot2 $(HOST)/test_acpi $(HOST)/test_mptable $(HOST)/test_pci
+FUZZERS     := $(HOST)/fuzz_multiboot2 $(HOST)/fuzz_acpi $(HOST)/fuzz_mptable $(HOST)/fuzz_pci
 
 $(HOST)/test_multiboot2: test/host/test_multiboot2.c test/host/check.c test/host/check.h $(MB2_SRCS) $(MB2_HDRS)
 	@mkdir -p $(dir $@)
@@ -43,6 +46,14 @@ $(HOST)/fuzz_mptable: test/host/fuzz_mptable.c test/host/fakemem.c test/host/fak
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ test/host/fuzz_mptable.c test/host/fakemem.c $(MP_SRCS)
 
+$(HOST)/test_pci: test/host/test_pci.c test/host/check.c test/host/check.h $(PCI_SRCS) $(PCI_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ test/host/test_pci.c test/host/check.c $(PCI_SRCS)
+
+$(HOST)/fuzz_pci: test/host/fuzz_pci.c $(PCI_SRCS) $(PCI_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ test/host/fuzz_pci.c $(PCI_SRCS)
+
 $(HOST)/fuzz_multiboot2: test/host/fuzz_multiboot2.c $(MB2_SRCS) $(MB2_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ test/host/fuzz_multiboot2.c $(MB2_SRCS)
@@ -57,7 +68,7 @@ define run_host_tests
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
 endef
 define run_fuzzers
-	@set -e; for f in multiboot2 acpi mptable; do \
+	@set -e; for f in multiboot2 acpi mptable pci; do \
 	    rm -rf $(HOST)/corpus-$$f && mkdir -p $(HOST)/corpus-$$f && \
 	    cp test/host/corpus/$$f/* $(HOST)/corpus-$$f/ && \
 	    echo "== fuzz_$$f: $(FUZZ_TIME) s from $$(ls test/host/corpus/$$f | wc -l) seeds"; \

@@ -243,6 +243,7 @@ static void test_qemu_pc(void)
     CHECK_EQ(ai->s5_slp_typ_b, 0);
     CHECK(has_line("acpi: FADT: rev 1, sci 9, pm timer 0x608 (24-bit), pm1a_cnt 0x604, S5 slp_typ 0/0"));
     check_qemu_hpet(ai);
+    CHECK(!ai->has_mcfg); /* pc has no ECAM: configuration space through ports 0xcf8/0xcfc */
 }
 
 static void test_qemu_q35(void)
@@ -269,6 +270,14 @@ static void test_qemu_q35(void)
     CHECK(ai->s5_valid);
     CHECK(has_line("acpi: FADT: rev 3, sci 9, pm timer 0x608 (24-bit), pm1a_cnt 0x604, S5 slp_typ 0/0, reset 0xcf9=0xf"));
     check_qemu_hpet(ai);
+    /* QEMU's q35 puts its ECAM window at 0xb0000000, 256 buses (hw/i386/acpi-build.c). */
+    CHECK(ai->has_mcfg);
+    CHECK_EQ(ai->nmcfg, 1);
+    CHECK_EQ(ai->mcfg[0].base, 0xb0000000);
+    CHECK_EQ(ai->mcfg[0].segment, 0);
+    CHECK_EQ(ai->mcfg[0].bus_start, 0);
+    CHECK_EQ(ai->mcfg[0].bus_end, 255);
+    CHECK(has_line("acpi: MCFG: ecam 0xb0000000 segment 0 buses 0-255"));
 }
 
 static void test_qemu_maxcpus(void)

@@ -444,6 +444,57 @@ static void test_other_tables_broken(void)
     sys_free(&s);
 }
 
+static void test_mcfg_broken(void)
+{
+    struct sys s;
+    sys_init(&s);
+    static const struct mcfg_entry e[] = {
+        { .base = 0xe0000000, .segment = 0, .bus_start = 0, .bus_end = 63 }, /* sound */
+        { .base = 0xe0080000, .bus_start = 0, .bus_end = 1 },                /* not 1 MiB aligned */
+        { .base = 0, .bus_start = 0, .bus_end = 1 },                         /* null */
+        { .base = 0xf0000000, .segment = 1, .bus_start = 9, .bus_end = 3 },  /* backwards */
+        { .base = 0xfffffffffff00000ull, .bus_start = 0, .bus_end = 255 },   /* wraps */
+    };
+    build_mcfg(&t2, e, 5);
+    sys_place(&s, &t2, true);
+    sys_finish(&s, false);
+    const struct acpi_info *ai = parse_sys(&s, "broken-mcfg");
+    CHECK(ai->has_mcfg);
+    CHECK_EQ(ai->nmcfg, 1);
+    CHECK_EQ(ai->mcfg[0].base, 0xe0000000);
+    CHECK_EQ(ai->mcfg[0].bus_end, 63);
+    CHECK(has_problem("acpi: MCFG: entry 1: base 0xe0080000 is null, not 1 MiB aligned, or wraps; skipped"));
+    CHECK(has_problem("acpi: MCFG: entry 2: base 0x0 is null"));
+    CHECK(has_problem("acpi: MCFG: entry 3: bus range 9-3 is backwards; skipped"));
+    CHECK(has_problem("acpi: MCFG: entry 4: base 0xfffffffffff00000"));
+    CHECK_EQ(ai->nproblems, 4);
+    CHECK(has_line("acpi: MCFG: ecam 0xe0000000 segment 0 buses 0-63"));
+    sys_free(&s);
+
+    /* Shorter than its reserved field; a length that cuts an entry. */
+    sys_init(&s);
+    tbl_start(&t2, "MCFG", 1);
+    tbl_u32(&t2, 0);
+    tbl_finish(&t2);
+    sys_place(&s, &t2, true);
+    sys_finish(&s, false);
+    ai = parse_sys(&s, NULL);
+    CHECK(has_problem("acpi: MCFG: length 40 is shorter than 44; table ignored"));
+    CHECK(!ai->has_mcfg);
+    sys_free(&s);
+
+    sys_init(&s);
+    build_mcfg(&t2, e, 1);
+    tbl_u32(&t2, 0); /* 4 stray bytes */
+    tbl_finish(&t2);
+    sys_place(&s, &t2, true);
+    sys_finish(&s, false);
+    ai = parse_sys(&s, NULL);
+    CHECK(has_problem("acpi: MCFG: length 64 is not 44 + 16*n; read its 1 whole entries"));
+    CHECK_EQ(ai->nmcfg, 1);
+    sys_free(&s);
+}
+
 struct s5_case {
     const char *name;
     uint8_t aml[16];
@@ -502,4 +553,5 @@ void acpi_broken_tests(void)
     run_test("acpi", "more tables than kept; the table list wraps", test_many_tables);
     run_test("acpi", "FADT, HPET, DSDT and a second MADT broken", test_other_tables_broken);
     run_test("acpi", "_S5 cut short and malformed", test_s5_broken);
+    run_test("acpi", "MCFG: unaligned, null, backwards, wrapping windows; short tables", test_mcfg_broken);
 }
