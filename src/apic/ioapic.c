@@ -15,7 +15,6 @@
 #define   VER_MAX_REDIR(v) (((v) >> 16) & 0xff) /* number of entries - 1 */
 #define IOREDTBL(n) (0x10 + 2 * (n))            /* low dword; high dword at +1 */
 /* Redirection entry bits (datasheet §3.2.4) */
-#define RTE_DELIVERY_SHIFT 8
 #define RTE_DEST_LOGICAL 0x800
 #define RTE_DELIVERY_PENDING 0x1000
 #define RTE_ACTIVE_LOW 0x2000
@@ -93,7 +92,7 @@ bool ioapic_register(uint32_t id, uint32_t phys, uint32_t gsi_base)
 
 static uint32_t low_of(const struct rte *e)
 {
-    return e->vector | (uint32_t)e->delivery << RTE_DELIVERY_SHIFT | (e->active_low ? RTE_ACTIVE_LOW : 0) |
+    return e->vector | (uint32_t)e->delivery << APIC_DELIVERY_SHIFT | (e->active_low ? RTE_ACTIVE_LOW : 0) |
            (e->level ? RTE_LEVEL : 0) | (e->masked ? RTE_MASKED : 0);
 }
 

@@ -3,21 +3,13 @@
 #ifndef CADRE_IOAPIC_H
 #define CADRE_IOAPIC_H
 
+#include "apic/delivery.h"
 #include "lib/compiler.h"
 
 /* A redirection table entry as the datasheet names its fields (§3.2.4). */
-enum rte_delivery {
-    RTE_FIXED = 0,
-    RTE_LOWEST_PRIORITY = 1,
-    RTE_SMI = 2,
-    RTE_NMI = 4,
-    RTE_INIT = 5,
-    RTE_EXTINT = 7,
-};
-
 struct rte {
     uint8_t vector;
-    enum rte_delivery delivery;
+    enum apic_delivery delivery;
     bool active_low;
     bool level;
     bool masked;

@@ -8,7 +8,6 @@
 
 /* ICR fields (SDM vol. 3A figure 11-12) */
 #define ICR_VECTOR_MASK 0xff
-#define ICR_DELIVERY_SHIFT 8
 #define ICR_DEST_LOGICAL 0x800 /* unused: cadre sends in physical mode */
 #define ICR_DELIVERY_PENDING 0x1000
 #define ICR_LEVEL_ASSERT 0x4000
@@ -22,7 +21,7 @@
 
 static uint32_t icr_low(const struct ipi *p)
 {
-    return p->vector | (uint32_t)p->delivery << ICR_DELIVERY_SHIFT |
+    return p->vector | (uint32_t)p->delivery << APIC_DELIVERY_SHIFT |
            (p->level == IPI_ASSERT ? ICR_LEVEL_ASSERT : 0) |
            (p->trigger == IPI_LEVEL ? ICR_TRIGGER_LEVEL : 0) | (uint32_t)p->shorthand << ICR_SHORTHAND_SHIFT;
 }
@@ -83,21 +82,21 @@ int ipi_send(const struct ipi *p)
 
 int ipi_fixed(uint32_t apic_id, uint8_t vector)
 {
-    return ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_FIXED, .vector = vector, .level = IPI_ASSERT });
+    return ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_FIXED, .vector = vector, .level = IPI_ASSERT });
 }
 
 int ipi_self(uint8_t vector)
 {
-    return ipi_send(&(struct ipi){ .shorthand = IPI_TO_SELF, .delivery = IPI_FIXED, .vector = vector,
+    return ipi_send(&(struct ipi){ .shorthand = IPI_TO_SELF, .delivery = DELIVERY_FIXED, .vector = vector,
                                    .level = IPI_ASSERT });
 }
 
 int ipi_nmi(uint32_t apic_id)
 {
-    return ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_NMI, .level = IPI_ASSERT });
+    return ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_NMI, .level = IPI_ASSERT });
 }
 
 int ipi_nmi_all_but_self(void)
 {
-    return ipi_send(&(struct ipi){ .shorthand = IPI_TO_ALL_BUT_SELF, .delivery = IPI_NMI, .level = IPI_ASSERT });
+    return ipi_send(&(struct ipi){ .shorthand = IPI_TO_ALL_BUT_SELF, .delivery = DELIVERY_NMI, .level = IPI_ASSERT });
 }

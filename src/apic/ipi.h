@@ -1,21 +1,12 @@
 /* Sending inter-processor interrupts through the ICR, with the fields the SDM names
  * (vol. 3A §11.6.1, figure 11-12): a send reads like a row of that table, e.g.
- *     ipi_send(&(struct ipi){ .dest = id, .delivery = IPI_INIT, .level = IPI_ASSERT,
+ *     ipi_send(&(struct ipi){ .dest = id, .delivery = DELIVERY_INIT, .level = IPI_ASSERT,
  *                             .trigger = IPI_LEVEL });  */
 #ifndef CADRE_IPI_H
 #define CADRE_IPI_H
 
+#include "apic/delivery.h"
 #include "lib/compiler.h"
-
-enum ipi_delivery {
-    IPI_FIXED = 0,
-    IPI_LOWEST_PRIORITY = 1,
-    IPI_SMI = 2,
-    /* 3 is reserved */
-    IPI_NMI = 4,
-    IPI_INIT = 5,
-    IPI_STARTUP = 6,
-};
 
 enum ipi_shorthand {
     IPI_TO_DEST = 0, /* the destination field */
@@ -30,7 +21,7 @@ enum ipi_trigger { IPI_EDGE = 0, IPI_LEVEL = 1 };
 struct ipi {
     uint32_t dest; /* APIC ID (physical destination mode) */
     enum ipi_shorthand shorthand;
-    enum ipi_delivery delivery;
+    enum apic_delivery delivery;
     uint8_t vector; /* fixed: the vector; startup: the trampoline's page number */
     enum ipi_level level;
     enum ipi_trigger trigger;

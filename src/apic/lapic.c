@@ -155,7 +155,7 @@ static uint32_t lint_value(unsigned pin)
     if (!l.nmi)
         return LVT_MASKED;
     /* NMI delivery is always edge-sensitive (SDM vol. 3A §11.5.1): trigger is not set. */
-    return LVT_DELIVERY_NMI | (l.active_low ? LVT_ACTIVE_LOW : 0);
+    return LVT_DELIVERY(DELIVERY_NMI) | (l.active_low ? LVT_ACTIVE_LOW : 0);
 }
 
 void lapic_init(void)

@@ -4,6 +4,7 @@
 #ifndef CADRE_LAPIC_H
 #define CADRE_LAPIC_H
 
+#include "apic/delivery.h"
 #include "lib/compiler.h"
 
 /* Register offsets in the xAPIC page (SDM vol. 3A table 11-1); the x2APIC MSR is
@@ -36,9 +37,7 @@
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
-#define   LVT_DELIVERY_FIXED 0x000
-#define   LVT_DELIVERY_NMI 0x400
-#define   LVT_DELIVERY_EXTINT 0x700
+#define   LVT_DELIVERY(mode) ((uint32_t)(mode) << APIC_DELIVERY_SHIFT) /* enum apic_delivery */
 #define   LVT_ACTIVE_LOW 0x2000
 #define   LVT_LEVEL 0x8000
 #define   LVT_MASKED 0x10000
@@ -74,6 +73,10 @@ void lapic_eoi(void);
 /* Whether `vector` is in service on this CPU (ISR bit), e.g. to decide whether it needs an EOI. */
 bool lapic_in_service(unsigned vector);
 bool lapic_pending(unsigned vector);
+
+/* The highest APIC ID the xAPIC can address: its IDs are 8 bits and 0xff is the broadcast
+ * (SDM vol. 3A §11.6.2.1); a CPU with a higher one needs x2APIC mode. */
+#define XAPIC_MAX_ID 0xfe
 
 /* TPR: blocks every priority class <= class (SDM vol. 3A §11.8.3.1). */
 void lapic_set_tpr_class(unsigned class);

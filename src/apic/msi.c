@@ -39,7 +39,7 @@ bool msi_compose(const struct msi *m, struct msi_msg *out)
     uint32_t addr = MSI_ADDR_BASE | (m->dest & MSI_ADDR_DEST_MASK) << MSI_ADDR_DEST_SHIFT;
     /* Physical destination mode, no redirection hint: the message goes to exactly this CPU. */
     addr |= ((m->dest >> 8) & MSI_ADDR_EXT_DEST_MASK) << MSI_ADDR_EXT_DEST_SHIFT;
-    uint32_t data = m->vector | (uint32_t)m->delivery << MSI_DATA_DELIVERY_SHIFT;
+    uint32_t data = m->vector | (uint32_t)m->delivery << APIC_DELIVERY_SHIFT;
     if (m->level)
         data |= MSI_DATA_TRIGGER_LEVEL | MSI_DATA_LEVEL_ASSERT;
     *out = (struct msi_msg){ .addr_lo = addr, .addr_hi = 0, .data = data };

@@ -2,10 +2,11 @@
  * in the local APICs' range that names the CPU, and a data word that names the vector (SDM
  * vol. 3A §11.11, figures 11-24 and 11-25).  Built from fields as the SDM names them, like the
  * ICR (ipi.h) and the I/O APIC's redirection entries (ioapic.h):
- *     msi_compose(&(struct msi){ .dest = apic_id, .vector = v, .delivery = MSI_FIXED }, &msg); */
+ *     msi_compose(&(struct msi){ .dest = apic_id, .vector = v, .delivery = DELIVERY_FIXED }, &msg); */
 #ifndef CADRE_MSI_H
 #define CADRE_MSI_H
 
+#include "apic/delivery.h"
 #include "lib/compiler.h"
 
 /* Message address register (§11.11.1) */
@@ -23,7 +24,6 @@
 
 /* Message data register (§11.11.2) */
 #define MSI_DATA_VECTOR_MASK 0xffu
-#define MSI_DATA_DELIVERY_SHIFT 8     /* bits 10:8 */
 #define MSI_DATA_LEVEL_ASSERT 0x4000  /* bit 14: for level-triggered messages */
 #define MSI_DATA_TRIGGER_LEVEL 0x8000 /* bit 15 */
 
@@ -32,12 +32,11 @@
 #define MSI_DEST_MAX 0xfe
 
 /* Delivery modes: those of the ICR (§11.6.1), and the same encoding. */
-enum msi_delivery { MSI_FIXED = 0, MSI_LOWEST_PRIORITY = 1, MSI_SMI = 2, MSI_NMI = 4, MSI_INIT = 5 };
 
 struct msi {
     uint32_t dest; /* physical APIC ID */
     uint8_t vector;
-    enum msi_delivery delivery;
+    enum apic_delivery delivery;
     bool level; /* cadre's messages are all edge */
 };
 

@@ -107,6 +107,10 @@
 /* A selector's requested privilege level, bits 0-1 (SDM vol. 3A §3.4.2) */
 #define SEL_RPL_MASK 0x3
 #define SEL_RPL_USER 0x3
+/* A page table holds 512 entries; in the PML4 the upper half (256-511) maps the kernel's
+ * half of the address space (SDM vol. 3A §4.5) */
+#define PT_ENTRIES 0x200
+#define PML4_KERNEL_FIRST 0x100
 #define NUM_EXCEPTIONS 32
 /* The exceptions for which the CPU pushes an error code: 8, 10-14, 17, 21, 29, 30 (SDM vol. 3A
  * table 6-1; 21 #CP, 29 #VC and 30 #SX from the SDM and AMD's APM vol. 2 §8.2). */

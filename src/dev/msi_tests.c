@@ -23,12 +23,12 @@
 KTEST(msi_message_format)
 {
     struct msi_msg m;
-    KEXPECT(msi_compose(&(struct msi){ .dest = 3, .vector = 0x9f, .delivery = MSI_FIXED }, &m));
+    KEXPECT(msi_compose(&(struct msi){ .dest = 3, .vector = 0x9f, .delivery = DELIVERY_FIXED }, &m));
     /* SDM vol. 3A figures 11-24/11-25: 0xFEE, destination in 19:12; vector in 7:0, fixed, edge. */
     KEXPECTF(m.addr_lo == 0xfee03000 && m.addr_hi == 0 && m.data == 0x9f, "%08x %08x %08x", m.addr_lo, m.addr_hi,
              m.data);
     KEXPECT(msi_msg_dest(&m) == 3 && msi_msg_vector(&m) == 0x9f);
-    KEXPECT(msi_compose(&(struct msi){ .dest = 0xfe, .vector = 0x40, .delivery = MSI_NMI }, &m));
+    KEXPECT(msi_compose(&(struct msi){ .dest = 0xfe, .vector = 0x40, .delivery = DELIVERY_NMI }, &m));
     KEXPECTF(m.addr_lo == 0xfeefe000 && m.data == 0x440, "%08x %08x", m.addr_lo, m.data);
     bool ext = msi_ext_dest_id();
     bool ok = msi_compose(&(struct msi){ .dest = 0x123, .vector = 0x40 }, &m);

@@ -162,7 +162,7 @@ KTEST(pci_msi_maskable_registers)
     if (n != 1 || !found[0].has_msi)
         return;
     struct msi_msg msg;
-    KEXPECT(msi_compose(&(struct msi){ .dest = 3, .vector = 0x9e, .delivery = MSI_FIXED }, &msg));
+    KEXPECT(msi_compose(&(struct msi){ .dest = 3, .vector = 0x9e, .delivery = DELIVERY_FIXED }, &msg));
     pci_msi_chip_maskable.write(&found[0], 0, &msg);
     struct msi_msg back;
     pci_msi_read_msg(&found[0], 0, &back);

@@ -34,7 +34,7 @@ bool msi_can_target(unsigned cpu) { return cpu_online(cpu) && per_cpu(cpu, apic_
 static bool compose(unsigned cpu, unsigned vector, struct msi_msg *msg)
 {
     return msi_compose(&(struct msi){ .dest = per_cpu(cpu, apic_id), .vector = (uint8_t)vector,
-                                      .delivery = MSI_FIXED },
+                                      .delivery = DELIVERY_FIXED },
                        msg);
 }
 

@@ -176,7 +176,7 @@ const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_ha
         return NULL;
     }
     r->cpu = choose_cpu(irq);
-    ioapic_set(gsi, &(struct rte){ .vector = r->vector, .delivery = RTE_FIXED, .active_low = low, .level = level,
+    ioapic_set(gsi, &(struct rte){ .vector = r->vector, .delivery = DELIVERY_FIXED, .active_low = low, .level = level,
                                    .masked = false, .dest = (uint8_t)per_cpu(r->cpu, apic_id) });
     __atomic_store_n(&ioapic_nroutes, ioapic_nroutes + 1, __ATOMIC_RELEASE);
     print_route(r);

@@ -7,6 +7,7 @@
 #include "cpu/cpu.h"
 #include "smp/cpu_init.h"
 #include "cpu/percpu.h"
+#include "cpu/spinlock.h"
 #include "smp/cpu_areas.h"
 #include "irq/irq.h"
 #include "cpu/vectors.h"
@@ -98,7 +99,7 @@ static uint64_t trampoline_cr3(void)
         return 0;
     const uint64_t *kernel = phys_to_virt(paging_kernel_cr3());
     uint64_t *t = phys_to_virt(pml4);
-    for (unsigned i = 256; i < 512; i++)
+    for (unsigned i = PML4_KERNEL_FIRST; i < PT_ENTRIES; i++) /* the kernel's half, shared */
         t[i] = kernel[i];
     t[0] = pdpt | PTE_P | PTE_W;
     ((uint64_t *)phys_to_virt(pdpt))[0] = pd | PTE_P | PTE_W;
@@ -182,15 +183,15 @@ static struct trampoline_params *params(void)
 
 static void send_init(uint32_t apic_id)
 {
-    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_INIT, .level = IPI_ASSERT, .trigger = IPI_LEVEL });
+    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_INIT, .level = IPI_ASSERT, .trigger = IPI_LEVEL });
     if (delays == DELAYS_SPEC)
         udelay(INIT_DELAY_US);
-    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_INIT, .level = IPI_DEASSERT, .trigger = IPI_LEVEL });
+    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_INIT, .level = IPI_DEASSERT, .trigger = IPI_LEVEL });
 }
 
 static void send_sipi(uint32_t apic_id)
 {
-    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = IPI_STARTUP, .vector = (uint8_t)(trampoline_phys >> PAGE_SHIFT),
+    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_STARTUP, .vector = (uint8_t)(trampoline_phys >> PAGE_SHIFT),
                             .level = IPI_ASSERT });
 }
 
@@ -202,14 +203,11 @@ static unsigned sipi_delay(void) { return delays == DELAYS_SPEC ? SIPI_DELAY_SPE
 static bool wait_alive(const struct smp_boot_entry *e, uint64_t us)
 {
     uint64_t deadline = time_deadline_us(us);
-    unsigned backoff = 1;
+    struct backoff b = { 1, ALIVE_BACKOFF_MAX };
     while (!READ_ONCE(e->alive)) {
         if (time_after(deadline))
             return false;
-        for (unsigned i = 0; i < backoff; i++)
-            cpu_relax();
-        if (backoff < ALIVE_BACKOFF_MAX)
-            backoff <<= 1;
+        backoff_wait(&b);
     }
     return true;
 }
@@ -261,12 +259,12 @@ static void start_parallel(unsigned n)
     for (unsigned c = 1; c < n; c++)
         per_cpu(c, state) = CPU_STARTING;
     for (unsigned c = 1; c < n; c++)
-        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id, .delivery = IPI_INIT,
+        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id, .delivery = DELIVERY_INIT,
                                 .level = IPI_ASSERT, .trigger = IPI_LEVEL });
     if (delays == DELAYS_SPEC)
         udelay(INIT_DELAY_US);
     for (unsigned c = 1; c < n; c++)
-        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id, .delivery = IPI_INIT,
+        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id, .delivery = DELIVERY_INIT,
                                 .level = IPI_DEASSERT, .trigger = IPI_LEVEL });
     for (unsigned c = 1; c < n; c++)
         send_sipi(boot_table[c - 1].apic_id);
@@ -320,12 +318,14 @@ static void bring_up(void)
             continue;
         if (n >= maxcpus)
             continue;
-        if (lapic_mode() == LAPIC_XAPIC && c->apic_id > 0xfe) {
+        if (lapic_mode() == LAPIC_XAPIC && c->apic_id > XAPIC_MAX_ID) {
             kprintf("smp: warning: apic %u needs x2APIC mode (the local APIC is in xAPIC mode); not started", c->apic_id);
             continue;
         }
         struct percpu *pc = percpu_create(n, c->apic_id);
-        boot_table[n - 1] = (struct smp_boot_entry){ c->apic_id, 0, (uintptr_t)pc, pc->kernel_stack.hi };
+        boot_table[n - 1] = (struct smp_boot_entry){
+            .apic_id = c->apic_id, .alive = 0, .percpu = (uintptr_t)pc, .stack_top = pc->kernel_stack.hi
+        };
         n++;
     }
     if (!acpi_cpu_by_apic_id(bsp))
