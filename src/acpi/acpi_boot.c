@@ -1,16 +1,16 @@
 #include "acpi/acpi_boot.h"
 
-#include "apic/ioapic.h"
 #include "acpi/mptable.h"
+#include "apic/ioapic.h"
 
 #include "apic/lapic.h"
 #include "boot/bootinfo.h"
-#include "cpu/cpu.h"
-#include "cpu/percpu.h"
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/power.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 
@@ -74,7 +74,8 @@ static void lint_table(void)
 {
     lapic_set_lints_default(lint_from_madt(NULL, 0), lint_from_madt(NULL, 1));
     for (unsigned i = 0; i < acpi.ncpus; i++)
-        lapic_set_lints(acpi.cpus[i].apic_id, lint_from_madt(&acpi.cpus[i], 0), lint_from_madt(&acpi.cpus[i], 1));
+        lapic_set_lints(acpi.cpus[i].apic_id, lint_from_madt(&acpi.cpus[i], 0),
+                        lint_from_madt(&acpi.cpus[i], 1));
 }
 
 /* The I/O APICs the MADT lists, to their driver (Linux's mp_register_ioapic). */
@@ -87,7 +88,8 @@ void acpi_register_ioapics(void)
 /* ACPI 6.5 §7.4.2.5 and §4.8.3.2.1: SLP_TYPx with SLP_EN into PM1a (and PM1b) control. */
 static bool s5(void)
 {
-    if (!acpi_ok || !acpi.s5_valid || acpi.pm1a_cnt.space_id != ACPI_GAS_SYSTEM_IO || !acpi.pm1a_cnt.address)
+    if (!acpi_ok || !acpi.s5_valid || acpi.pm1a_cnt.space_id != ACPI_GAS_SYSTEM_IO ||
+        !acpi.pm1a_cnt.address)
         return false;
     uint16_t a = (uint16_t)acpi.pm1a_cnt.address;
     if (!(inw(a) & PM1_SCI_EN) && acpi.smi_cmd && acpi.acpi_enable) {
@@ -99,13 +101,14 @@ static bool s5(void)
     kprintf("cadre: ACPI S5 (SLP_TYP %u/%u)", acpi.s5_slp_typ_a, acpi.s5_slp_typ_b);
     if (acpi.pm1b_cnt.address && acpi.pm1b_cnt.space_id == ACPI_GAS_SYSTEM_IO) {
         uint16_t b = (uint16_t)acpi.pm1b_cnt.address;
-        outw(b, (inw(b) & ~(7u << PM1_SLP_TYP_SHIFT)) | acpi.s5_slp_typ_b << PM1_SLP_TYP_SHIFT | PM1_SLP_EN);
+        outw(b, (inw(b) & ~(7u << PM1_SLP_TYP_SHIFT)) | acpi.s5_slp_typ_b << PM1_SLP_TYP_SHIFT |
+                    PM1_SLP_EN);
     }
-    outw(a, (inw(a) & ~(7u << PM1_SLP_TYP_SHIFT)) | acpi.s5_slp_typ_a << PM1_SLP_TYP_SHIFT | PM1_SLP_EN);
+    outw(a, (inw(a) & ~(7u << PM1_SLP_TYP_SHIFT)) | acpi.s5_slp_typ_a << PM1_SLP_TYP_SHIFT |
+                PM1_SLP_EN);
     udelay(100000);
     return false; /* still running: S5 did not take */
 }
-
 
 /* IMCR (MP spec §3.6.2.1): selected through port 0x22, written through 0x23; bit 0 set routes
  * the 8259's INTR and NMI through the local APIC (symmetric I/O mode). */
@@ -122,9 +125,12 @@ static bool mptable_init(const char *why)
 {
     uint64_t fp;
     if (mp_find_floating(map, NULL, &fp)) {
-        kprintf("acpi: warning: %s, and no MP table in the EBDA, base memory or BIOS ROM: only cpu0 runs, "
-                "with its local APIC timer; no I/O APIC, so no device interrupts (PIT, keyboard, COM1 input, "
-                "RTC)", why);
+        kprintf("acpi: warning: %s, and no MP table in the EBDA, base memory or BIOS ROM: only "
+                "cpu0 runs, "
+                "with its local APIC timer; no I/O APIC, so no device interrupts (PIT, keyboard, "
+                "COM1 input, "
+                "RTC)",
+                why);
         return false;
     }
     acpi_ok = mp_parse(fp, map, NULL, &acpi) == 0;
@@ -133,7 +139,8 @@ static bool mptable_init(const char *why)
     if (!acpi_ok) {
         /* What a broken table listed is not used (ioapic_init reads acpi.ioapics). */
         acpi.ncpus = acpi.nioapics = acpi.nisos = acpi.nnmis = acpi.nlapic_nmis = 0;
-        kprintf("acpi: warning: the MP table is unusable: only cpu0 runs, with its local APIC timer; no I/O "
+        kprintf("acpi: warning: the MP table is unusable: only cpu0 runs, with its local APIC "
+                "timer; no I/O "
                 "APIC, so no device interrupts (PIT, keyboard, COM1 input, RTC)");
         return false;
     }
@@ -147,8 +154,10 @@ static bool mptable_init(const char *why)
     struct cpuid_regs l1 = cpuid(1, 0);
     unsigned per_pkg = l1.edx & CPUID_1_EDX_HTT ? CPUID_1_EBX_LOGICAL(l1.ebx) : 1;
     if (per_pkg > 1)
-        kprintf("mptable: note: a package may hold %u logical cpus (CPUID.1:EBX); the MP table lists %u "
-                "cpus, and those it does not list are not started", per_pkg, acpi.ncpus);
+        kprintf("mptable: note: a package may hold %u logical cpus (CPUID.1:EBX); the MP table "
+                "lists %u "
+                "cpus, and those it does not list are not started",
+                per_pkg, acpi.ncpus);
     if (acpi.nlapic_nmis)
         lint_table();
     return true;
@@ -164,8 +173,9 @@ void acpi_init(void)
     } else if (boot_info.efi) {
         /* UEFI has no EBDA and need not shadow anything at 0xE0000; the RSDP is in the EFI
          * configuration table (UEFI 2.10 §4.6), which GRUB copies into tags 14/15. */
-        kprintf("acpi: warning: no RSDP tag from the loader, and under UEFI there is no BIOS area to "
-                "search (EBDA, 0xE0000-0xFFFFF): skipped; one CPU, legacy interrupts");
+        kprintf(
+            "acpi: warning: no RSDP tag from the loader, and under UEFI there is no BIOS area to "
+            "search (EBDA, 0xE0000-0xFFFFF): skipped; one CPU, legacy interrupts");
         return;
     } else {
         uint64_t phys;

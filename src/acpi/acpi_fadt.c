@@ -23,15 +23,12 @@
 #define FADT_X_PM1B_CNT_BLK 184
 #define FADT_X_PM_TMR_BLK 208
 
-#define FADT_V1_LEN 116     /* the ACPI 1.0 FADT ends after Flags */
+#define FADT_V1_LEN 116      /* the ACPI 1.0 FADT ends after Flags */
 #define FADT_REV_BOOT_ARCH 2 /* IAPC_BOOT_ARCH was reserved before ACPI 2.0 */
 #define PM_TMR_LEN 4         /* "If the PM Timer is supported, this field's value must be 4." */
 #define BITS_PER_BYTE 8
 
-static bool covers(uint32_t len, uint32_t off, uint32_t size)
-{
-    return off + size <= len;
-}
+static bool covers(uint32_t len, uint32_t off, uint32_t size) { return off + size <= len; }
 
 static uint32_t field32(const uint8_t *t, uint32_t len, uint32_t off)
 {
@@ -104,7 +101,8 @@ void acpi_tbl_fadt(struct acpi_info *ai, const uint8_t *t, uint32_t len)
     ai->acpi_enable = field8(t, len, FADT_ACPI_ENABLE);
     ai->acpi_disable = field8(t, len, FADT_ACPI_DISABLE);
     ai->fadt_flags = field32(t, len, FADT_FLAGS);
-    if (ai->fadt_revision >= FADT_REV_BOOT_ARCH && covers(len, FADT_IAPC_BOOT_ARCH, sizeof(uint16_t)))
+    if (ai->fadt_revision >= FADT_REV_BOOT_ARCH &&
+        covers(len, FADT_IAPC_BOOT_ARCH, sizeof(uint16_t)))
         ai->iapc_boot_arch = acpi_rd16(t + FADT_IAPC_BOOT_ARCH);
 
     uint8_t cnt_len = field8(t, len, FADT_PM1_CNT_LEN);
@@ -114,7 +112,8 @@ void acpi_tbl_fadt(struct acpi_info *ai, const uint8_t *t, uint32_t len)
     pm_timer(ai, t, len);
     ai->pm_timer_32bit = ai->fadt_flags & ACPI_FADT_TMR_VAL_EXT;
 
-    if ((ai->fadt_flags & ACPI_FADT_RESET_REG_SUP) && covers(len, FADT_RESET_VALUE, sizeof(uint8_t))) {
+    if ((ai->fadt_flags & ACPI_FADT_RESET_REG_SUP) &&
+        covers(len, FADT_RESET_VALUE, sizeof(uint8_t))) {
         acpi_tbl_gas(t + FADT_RESET_REG, &ai->reset_reg);
         ai->reset_value = t[FADT_RESET_VALUE];
         ai->has_reset = ai->reset_reg.address != 0;

@@ -22,13 +22,15 @@ void acpi_tbl_hpet(struct acpi_info *ai, const uint8_t *t, uint32_t len)
         return;
     }
     if (len < HPET_TABLE_LEN) {
-        acpi_tbl_problem(ai, "HPET", "length %u is shorter than %u; table ignored", len, HPET_TABLE_LEN);
+        acpi_tbl_problem(ai, "HPET", "length %u is shorter than %u; table ignored", len,
+                         HPET_TABLE_LEN);
         return;
     }
     struct acpi_gas base;
     acpi_tbl_gas(t + HPET_BASE_ADDRESS, &base);
     if (base.space_id != ACPI_GAS_SYSTEM_MEMORY || !base.address) {
-        acpi_tbl_problem(ai, "HPET", "base address 0x%llx in address space %u is not memory; table ignored",
+        acpi_tbl_problem(ai, "HPET",
+                         "base address 0x%llx in address space %u is not memory; table ignored",
                          (unsigned long long)base.address, base.space_id);
         return;
     }
@@ -36,7 +38,8 @@ void acpi_tbl_hpet(struct acpi_info *ai, const uint8_t *t, uint32_t len)
     ai->has_hpet = true;
     ai->hpet_address = base.address;
     ai->hpet_block_id = id;
-    ai->hpet_comparators = (uint8_t)(((id >> HPET_ID_LAST_COMPARATOR_SHIFT) & HPET_ID_LAST_COMPARATOR_MASK) + 1);
+    ai->hpet_comparators =
+        (uint8_t)(((id >> HPET_ID_LAST_COMPARATOR_SHIFT) & HPET_ID_LAST_COMPARATOR_MASK) + 1);
     ai->hpet_vendor_id = (uint16_t)(id >> HPET_ID_VENDOR_SHIFT);
     ai->hpet_counter_64 = id & HPET_ID_COUNT_SIZE_64;
     ai->hpet_legacy_capable = id & HPET_ID_LEGACY_CAPABLE;

@@ -11,7 +11,7 @@
  * callback may reuse one temporary mapping. */
 typedef const void *(*acpi_map_fn)(uint64_t phys, size_t len, void *ctx);
 
-#define ACPI_MAX_TABLES 64        /* root table entries read; more are reported and left */
+#define ACPI_MAX_TABLES 64 /* root table entries read; more are reported and left */
 #define ACPI_MAX_CPUS 512
 #define ACPI_MAX_IOAPICS 16
 #define ACPI_MAX_ISOS 48
@@ -20,7 +20,7 @@ typedef const void *(*acpi_map_fn)(uint64_t phys, size_t len, void *ctx);
  * "all processors", so that no processor loses its NMI wiring to the cap. */
 #define ACPI_LINT_PINS 2
 #define ACPI_MAX_LAPIC_NMIS ((ACPI_MAX_CPUS + 1) * ACPI_LINT_PINS)
-#define ACPI_MAX_MCFG 8          /* ECAM windows kept */
+#define ACPI_MAX_MCFG 8 /* ECAM windows kept */
 #define ACPI_MAX_PROBLEMS 16
 #define ACPI_PROBLEM_LEN 120
 
@@ -102,7 +102,7 @@ struct acpi_info {
     uint8_t rsdp_revision; /* 0: ACPI 1.0; 2: ACPI 2.0 and later */
     char oem_id[ACPI_OEM_ID_LEN + 1];
     uint64_t rsdt_phys, xsdt_phys;
-    uint64_t root_phys;               /* the root table that was read */
+    uint64_t root_phys; /* the root table that was read */
     bool root_is_xsdt;
 
     struct acpi_table_ref tables[ACPI_MAX_TABLES];
@@ -144,7 +144,7 @@ struct acpi_info {
     bool pm_timer_32bit; /* TMR_VAL_EXT: 32-bit counter, else 24-bit */
     uint32_t fadt_flags;
     uint16_t iapc_boot_arch;
-    bool has_reset;      /* RESET_REG_SUP and a table long enough for the register */
+    bool has_reset; /* RESET_REG_SUP and a table long enough for the register */
     struct acpi_gas reset_reg;
     uint8_t reset_value;
     uint64_t dsdt_phys;
@@ -175,8 +175,8 @@ struct acpi_info {
         uint16_t table_len, nentries;
         char oem_id[9], product_id[13];
         unsigned nbuses, isa_buses, pci_buses;
-        unsigned pci_irqs;    /* PCI interrupt entries: not used (cadre routes ISA IRQs) */
-        unsigned other_irqs;  /* SMI and ExtINT entries, and ExtINT local ones: not used */
+        unsigned pci_irqs;   /* PCI interrupt entries: not used (cadre routes ISA IRQs) */
+        unsigned other_irqs; /* SMI and ExtINT entries, and ExtINT local ones: not used */
     } mp;
     /* MCFG (PCI Firmware 3.0 §4.1.2): the ECAM windows, sound ones only */
     bool has_mcfg;

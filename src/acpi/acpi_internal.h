@@ -19,10 +19,7 @@
 #define ACPI_MAX_TABLE_LEN (1u << 20)
 
 /* ACPI data is little-endian (ACPI 6.5 §5.2); read it byte by byte, at any alignment. */
-static inline uint16_t acpi_rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
+static inline uint16_t acpi_rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
 static inline uint32_t acpi_rd32(const uint8_t *p)
 {

@@ -12,24 +12,18 @@
 bool acpi_iso_active_low(uint16_t flags, bool bus_default_low)
 {
     switch (flags & ACPI_INTI_POLARITY_MASK) {
-    case ACPI_INTI_POLARITY_HIGH:
-        return false;
-    case ACPI_INTI_POLARITY_LOW:
-        return true;
-    default: /* 00 conforms to the bus; 10 is reserved */
-        return bus_default_low;
+        case ACPI_INTI_POLARITY_HIGH: return false;
+        case ACPI_INTI_POLARITY_LOW: return true;
+        default: /* 00 conforms to the bus; 10 is reserved */ return bus_default_low;
     }
 }
 
 bool acpi_iso_level(uint16_t flags, bool bus_default_level)
 {
     switch (flags & ACPI_INTI_TRIGGER_MASK) {
-    case ACPI_INTI_TRIGGER_EDGE:
-        return false;
-    case ACPI_INTI_TRIGGER_LEVEL:
-        return true;
-    default: /* 00 conforms to the bus; 10 is reserved */
-        return bus_default_level;
+        case ACPI_INTI_TRIGGER_EDGE: return false;
+        case ACPI_INTI_TRIGGER_LEVEL: return true;
+        default: /* 00 conforms to the bus; 10 is reserved */ return bus_default_level;
     }
 }
 
@@ -63,7 +57,8 @@ int acpi_isa_irq_to_gsi(const struct acpi_info *ai, unsigned irq, uint32_t *gsi,
     return 0;
 }
 
-bool acpi_lint_nmi(const struct acpi_info *ai, const struct acpi_cpu *cpu, unsigned pin, uint16_t *flags)
+bool acpi_lint_nmi(const struct acpi_info *ai, const struct acpi_cpu *cpu, unsigned pin,
+                   uint16_t *flags)
 {
     bool nmi = false;
     for (unsigned i = 0; i < ai->nlapic_nmis; i++) {

@@ -84,10 +84,7 @@ static const struct {
 };
 
 /* Counts one entry of a capped kind; true when there is room to keep it. */
-static bool room(struct walk *w, unsigned kind)
-{
-    return w->seen[kind]++ < kinds[kind].cap;
-}
+static bool room(struct walk *w, unsigned kind) { return w->seen[kind]++ < kinds[kind].cap; }
 
 /* A disabled processor entry that repeats an APIC ID: a placeholder firmware lists for a core
  * it does not have.  Counted for the summary, never a problem line of its own. */
@@ -116,8 +113,10 @@ static void add_cpu(struct walk *w, uint32_t apic_id, uint32_t uid, uint32_t fla
     /* Firmware lists placeholder entries with the broadcast ID; only a usable one is news. */
     if (apic_id == (x2apic ? X2APIC_BROADCAST_ID : XAPIC_BROADCAST_ID)) {
         if (usable)
-            acpi_tbl_problem(ai, "MADT", "entry %u at offset 0x%x: processor with the broadcast "
-                             "APIC ID 0x%x; skipped", w->index, w->offset, apic_id);
+            acpi_tbl_problem(ai, "MADT",
+                             "entry %u at offset 0x%x: processor with the broadcast "
+                             "APIC ID 0x%x; skipped",
+                             w->index, w->offset, apic_id);
         else
             ai->madt_broadcast_placeholders++;
         return;
@@ -135,7 +134,8 @@ static void add_cpu(struct walk *w, uint32_t apic_id, uint32_t uid, uint32_t fla
             return;
         }
         if (cpu_usable(ai->cpus[i].flags)) {
-            acpi_tbl_problem(ai, "MADT", "entry %u at offset 0x%x: APIC ID 0x%x listed again; skipped",
+            acpi_tbl_problem(ai, "MADT",
+                             "entry %u at offset 0x%x: APIC ID 0x%x listed again; skipped",
                              w->index, w->offset, apic_id);
             return;
         }
@@ -158,8 +158,10 @@ static void add_lapic_nmi(struct walk *w, uint32_t uid, bool all, uint16_t flags
                           bool x2apic)
 {
     if (lint > LINT_MAX) {
-        acpi_tbl_problem(w->ai, "MADT", "entry %u at offset 0x%x: NMI on LINT%u, which does not "
-                         "exist; skipped", w->index, w->offset, lint);
+        acpi_tbl_problem(w->ai, "MADT",
+                         "entry %u at offset 0x%x: NMI on LINT%u, which does not "
+                         "exist; skipped",
+                         w->index, w->offset, lint);
         return;
     }
     if (!room(w, KIND_LAPIC_NMI))
@@ -179,7 +181,8 @@ static void read_lapic(struct walk *w, const uint8_t *e)
 
 static void read_x2apic(struct walk *w, const uint8_t *e)
 {
-    add_cpu(w, acpi_rd32(e + X2APIC_ID), acpi_rd32(e + X2APIC_UID), acpi_rd32(e + X2APIC_FLAGS), true);
+    add_cpu(w, acpi_rd32(e + X2APIC_ID), acpi_rd32(e + X2APIC_UID), acpi_rd32(e + X2APIC_FLAGS),
+            true);
 }
 
 static void read_ioapic(struct walk *w, const uint8_t *e)
@@ -215,13 +218,15 @@ static void read_nmi_source(struct walk *w, const uint8_t *e)
 static void read_lapic_nmi(struct walk *w, const uint8_t *e)
 {
     uint8_t uid = e[LAPIC_NMI_UID];
-    add_lapic_nmi(w, uid, uid == LAPIC_NMI_ALL, acpi_rd16(e + LAPIC_NMI_FLAGS), e[LAPIC_NMI_LINT], false);
+    add_lapic_nmi(w, uid, uid == LAPIC_NMI_ALL, acpi_rd16(e + LAPIC_NMI_FLAGS), e[LAPIC_NMI_LINT],
+                  false);
 }
 
 static void read_x2apic_nmi(struct walk *w, const uint8_t *e)
 {
     uint32_t uid = acpi_rd32(e + X2APIC_NMI_UID);
-    add_lapic_nmi(w, uid, uid == X2APIC_NMI_ALL, acpi_rd16(e + X2APIC_NMI_FLAGS), e[X2APIC_NMI_LINT], true);
+    add_lapic_nmi(w, uid, uid == X2APIC_NMI_ALL, acpi_rd16(e + X2APIC_NMI_FLAGS),
+                  e[X2APIC_NMI_LINT], true);
 }
 
 /* §5.2.12.8: the 64-bit address replaces the header's 32-bit one; there is at most one. */
@@ -229,8 +234,10 @@ static void read_lapic_override(struct walk *w, const uint8_t *e)
 {
     if (w->ai->lapic_address_overridden) {
         if (!w->lapic_overridden_twice)
-            acpi_tbl_problem(w->ai, "MADT", "entry %u at offset 0x%x: a second local APIC address "
-                             "override; kept the first", w->index, w->offset);
+            acpi_tbl_problem(w->ai, "MADT",
+                             "entry %u at offset 0x%x: a second local APIC address "
+                             "override; kept the first",
+                             w->index, w->offset);
         w->lapic_overridden_twice = true;
         return;
     }
@@ -261,8 +268,9 @@ void acpi_tbl_madt(struct acpi_info *ai, const uint8_t *t, uint32_t len)
         return;
     }
     if (len < MADT_ENTRIES) {
-        acpi_tbl_problem(ai, "MADT", "length %u is shorter than its fixed fields (%u); table ignored",
-                         len, MADT_ENTRIES);
+        acpi_tbl_problem(ai, "MADT",
+                         "length %u is shorter than its fixed fields (%u); table ignored", len,
+                         MADT_ENTRIES);
         return;
     }
     ai->has_madt = true;
@@ -271,7 +279,8 @@ void acpi_tbl_madt(struct acpi_info *ai, const uint8_t *t, uint32_t len)
     ai->pcat_compat = ai->madt_flags & ACPI_MADT_PCAT_COMPAT;
 
     struct walk w = { .ai = ai };
-    for (w.offset = MADT_ENTRIES; w.offset < len; w.offset += t[w.offset + ENTRY_LENGTH], w.index++) {
+    for (w.offset = MADT_ENTRIES; w.offset < len;
+         w.offset += t[w.offset + ENTRY_LENGTH], w.index++) {
         if (len - w.offset < ENTRY_HEADER) {
             acpi_tbl_problem(ai, "MADT", "%u stray byte(s) after entry %u; ignored", len - w.offset,
                              w.index);
@@ -280,19 +289,23 @@ void acpi_tbl_madt(struct acpi_info *ai, const uint8_t *t, uint32_t len)
         const uint8_t *e = t + w.offset;
         uint8_t type = e[ENTRY_TYPE], elen = e[ENTRY_LENGTH];
         if (elen < ENTRY_HEADER) {
-            acpi_tbl_problem(ai, "MADT", "entry %u at offset 0x%x has length %u; stopped reading entries",
+            acpi_tbl_problem(ai, "MADT",
+                             "entry %u at offset 0x%x has length %u; stopped reading entries",
                              w.index, w.offset, elen);
             break;
         }
         if (elen > len - w.offset) {
-            acpi_tbl_problem(ai, "MADT", "entry %u at offset 0x%x (length %u) runs past the table's "
-                             "end; stopped reading entries", w.index, w.offset, elen);
+            acpi_tbl_problem(ai, "MADT",
+                             "entry %u at offset 0x%x (length %u) runs past the table's "
+                             "end; stopped reading entries",
+                             w.index, w.offset, elen);
             break;
         }
         if (type >= ARRAY_SIZE(types) || !types[type].read)
             continue; /* a type we do not use: skipped by its length */
         if (elen < types[type].min_len) {
-            acpi_tbl_problem(ai, "MADT", "entry %u at offset 0x%x: %s entry of length %u, needs %u; skipped",
+            acpi_tbl_problem(ai, "MADT",
+                             "entry %u at offset 0x%x: %s entry of length %u, needs %u; skipped",
                              w.index, w.offset, types[type].name, elen, types[type].min_len);
             continue;
         }
@@ -301,6 +314,6 @@ void acpi_tbl_madt(struct acpi_info *ai, const uint8_t *t, uint32_t len)
 
     for (unsigned k = 0; k < KINDS; k++)
         if (w.seen[k] > kinds[k].cap)
-            acpi_tbl_problem(ai, "MADT", "%u %s entries; kept the first %u%s", w.seen[k], kinds[k].name,
-                             kinds[k].cap, kinds[k].lost);
+            acpi_tbl_problem(ai, "MADT", "%u %s entries; kept the first %u%s", w.seen[k],
+                             kinds[k].name, kinds[k].cap, kinds[k].lost);
 }

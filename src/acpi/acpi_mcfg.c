@@ -18,14 +18,15 @@ void acpi_tbl_mcfg(struct acpi_info *ai, const uint8_t *t, uint32_t len)
     if (ai->has_mcfg)
         return; /* one table only (PCI Firmware 3.0 §4.1.2); the first is kept */
     if (len < MCFG_ENTRIES) {
-        acpi_tbl_problem(ai, "MCFG", "length %u is shorter than %u; table ignored", len, MCFG_ENTRIES);
+        acpi_tbl_problem(ai, "MCFG", "length %u is shorter than %u; table ignored", len,
+                         MCFG_ENTRIES);
         return;
     }
     ai->has_mcfg = true;
     uint32_t count = (len - MCFG_ENTRIES) / MCFG_ENTRY_LEN;
     if ((len - MCFG_ENTRIES) % MCFG_ENTRY_LEN)
-        acpi_tbl_problem(ai, "MCFG", "length %u is not %u + %u*n; read its %u whole entries", len, MCFG_ENTRIES,
-                         MCFG_ENTRY_LEN, count);
+        acpi_tbl_problem(ai, "MCFG", "length %u is not %u + %u*n; read its %u whole entries", len,
+                         MCFG_ENTRIES, MCFG_ENTRY_LEN, count);
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *e = t + MCFG_ENTRIES + (size_t)i * MCFG_ENTRY_LEN;
         struct acpi_mcfg_window w = {
@@ -35,16 +36,17 @@ void acpi_tbl_mcfg(struct acpi_info *ai, const uint8_t *t, uint32_t len)
             .bus_end = e[MCFG_E_BUS_END],
         };
         if (w.bus_end < w.bus_start) {
-            acpi_tbl_problem(ai, "MCFG", "entry %u: bus range %u-%u is backwards; skipped", i, w.bus_start,
-                             w.bus_end);
+            acpi_tbl_problem(ai, "MCFG", "entry %u: bus range %u-%u is backwards; skipped", i,
+                             w.bus_start, w.bus_end);
             continue;
         }
         /* The base is where bus 0 would be, even for a window that starts at a later bus; it is
          * 1 MiB aligned and the whole window must fit below 2^64. */
         if (!w.base || (w.base & (MCFG_BUS_SPAN - 1)) ||
             w.base + ((uint64_t)w.bus_end + 1) * MCFG_BUS_SPAN < w.base) {
-            acpi_tbl_problem(ai, "MCFG", "entry %u: base 0x%llx is null, not 1 MiB aligned, or wraps; skipped", i,
-                             (unsigned long long)w.base);
+            acpi_tbl_problem(ai, "MCFG",
+                             "entry %u: base 0x%llx is null, not 1 MiB aligned, or wraps; skipped",
+                             i, (unsigned long long)w.base);
             continue;
         }
         if (ai->nmcfg == ACPI_MAX_MCFG) {

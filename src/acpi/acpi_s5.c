@@ -11,14 +11,14 @@
 #endif
 
 /* AML encodings (ACPI 6.5 §20.2) */
-#define AML_ZERO_OP 0x00      /* §20.2.3, ConstObj */
+#define AML_ZERO_OP 0x00 /* §20.2.3, ConstObj */
 #define AML_ONE_OP 0x01
-#define AML_NAME_OP 0x08      /* §20.2.5.1, DefName := NameOp NameString DataRefObject */
-#define AML_BYTE_PREFIX 0x0A  /* §20.2.3, ComputationalData */
+#define AML_NAME_OP 0x08     /* §20.2.5.1, DefName := NameOp NameString DataRefObject */
+#define AML_BYTE_PREFIX 0x0A /* §20.2.3, ComputationalData */
 #define AML_WORD_PREFIX 0x0B
 #define AML_DWORD_PREFIX 0x0C
-#define AML_PACKAGE_OP 0x12   /* §20.2.5.4, DefPackage := PackageOp PkgLength NumElements ... */
-#define AML_ROOT_CHAR '\\'    /* §20.2.2, a name from the namespace root */
+#define AML_PACKAGE_OP 0x12 /* §20.2.5.4, DefPackage := PackageOp PkgLength NumElements ... */
+#define AML_ROOT_CHAR '\\'  /* §20.2.2, a name from the namespace root */
 #define AML_NAMESEG_LEN 4
 #define S5_NAMESEG "_S5_"
 
@@ -31,8 +31,8 @@
 #define PKG_NIBBLE_BITS 4
 #define BITS_PER_BYTE 8
 
-#define S5_ELEMENTS 2  /* SLP_TYPa, SLP_TYPb (§7.4.2) */
-#define SLP_TYP_MAX 7  /* SLP_TYPx is a 3-bit field of PM1 control (ACPI 6.5 Table 4.13) */
+#define S5_ELEMENTS 2 /* SLP_TYPa, SLP_TYPb (§7.4.2) */
+#define SLP_TYP_MAX 7 /* SLP_TYPx is a 3-bit field of PM1 control (ACPI 6.5 Table 4.13) */
 
 struct cursor {
     const uint8_t *t;
@@ -68,20 +68,12 @@ static enum result integer(struct cursor *c, uint32_t *v, uint8_t *op)
     if (!next(c, op))
         return CUT_SHORT;
     switch (*op) {
-    case AML_ZERO_OP:
-        *v = 0;
-        return OK;
-    case AML_ONE_OP:
-        *v = 1;
-        return OK;
-    case AML_BYTE_PREFIX:
-        return next_n(c, sizeof(uint8_t), v) ? OK : CUT_SHORT;
-    case AML_WORD_PREFIX:
-        return next_n(c, sizeof(uint16_t), v) ? OK : CUT_SHORT;
-    case AML_DWORD_PREFIX:
-        return next_n(c, sizeof(uint32_t), v) ? OK : CUT_SHORT;
-    default:
-        return NOT_INTEGER;
+        case AML_ZERO_OP: *v = 0; return OK;
+        case AML_ONE_OP: *v = 1; return OK;
+        case AML_BYTE_PREFIX: return next_n(c, sizeof(uint8_t), v) ? OK : CUT_SHORT;
+        case AML_WORD_PREFIX: return next_n(c, sizeof(uint16_t), v) ? OK : CUT_SHORT;
+        case AML_DWORD_PREFIX: return next_n(c, sizeof(uint32_t), v) ? OK : CUT_SHORT;
+        default: return NOT_INTEGER;
     }
 }
 
@@ -114,21 +106,22 @@ static void read_package(struct acpi_info *ai, const uint8_t *t, uint32_t len, u
     if (!next(&c, &count))
         goto cut_short;
     if (count < S5_ELEMENTS) {
-        acpi_tbl_problem(ai, "DSDT", "\\_S5 package at offset 0x%x has %u element(s), needs %u; no S5",
-                         pos, count, S5_ELEMENTS);
+        acpi_tbl_problem(ai, "DSDT",
+                         "\\_S5 package at offset 0x%x has %u element(s), needs %u; no S5", pos,
+                         count, S5_ELEMENTS);
         return;
     }
     uint32_t typ[S5_ELEMENTS];
     for (unsigned i = 0; i < S5_ELEMENTS; i++) {
         switch (integer(&c, &typ[i], &op)) {
-        case OK:
-            break;
-        case CUT_SHORT:
-            goto cut_short;
-        case NOT_INTEGER:
-            acpi_tbl_problem(ai, "DSDT", "\\_S5 element %u is AML opcode 0x%02x, not an integer "
-                             "constant; no S5", i, op);
-            return;
+            case OK: break;
+            case CUT_SHORT: goto cut_short;
+            case NOT_INTEGER:
+                acpi_tbl_problem(ai, "DSDT",
+                                 "\\_S5 element %u is AML opcode 0x%02x, not an integer "
+                                 "constant; no S5",
+                                 i, op);
+                return;
         }
         if (typ[i] > SLP_TYP_MAX) {
             acpi_tbl_problem(ai, "DSDT", "\\_S5 element %u is %u, too large for SLP_TYP; no S5", i,

@@ -53,8 +53,8 @@ static const char *trigger(uint16_t flags)
 static void rsdp_lines(struct out *o, const struct acpi_info *ai)
 {
     add(o, "acpi: RSDP rev %u (ACPI %s), %s at 0x%llx, OEM %s", ai->rsdp_revision,
-        ai->rsdp_revision >= ACPI_RSDP_REV_XSDT ? "2.0+" : "1.0", ai->root_is_xsdt ? "XSDT" : "RSDT",
-        (unsigned long long)ai->root_phys, ai->oem_id);
+        ai->rsdp_revision >= ACPI_RSDP_REV_XSDT ? "2.0+" : "1.0",
+        ai->root_is_xsdt ? "XSDT" : "RSDT", (unsigned long long)ai->root_phys, ai->oem_id);
     emit(o);
     add(o, "acpi: tables:");
     for (unsigned i = 0; i < ai->ntables; i++) {
@@ -70,7 +70,8 @@ static void rsdp_lines(struct out *o, const struct acpi_info *ai)
 /* Firmware quirks the MADT walk counted instead of reporting each (acpi_madt.c): one line. */
 static void placeholder_line(struct out *o, const struct acpi_info *ai)
 {
-    unsigned repeated = ai->madt_repeated_placeholders.count, broadcast = ai->madt_broadcast_placeholders;
+    unsigned repeated = ai->madt_repeated_placeholders.count,
+             broadcast = ai->madt_broadcast_placeholders;
     if (!repeated && !broadcast)
         return;
     add(o, "acpi: MADT: ignored disabled placeholder entries:");
@@ -101,8 +102,11 @@ static void madt_lines(struct out *o, const struct acpi_info *ai, bool verbose)
     placeholder_line(o, ai);
     for (unsigned i = 0; verbose && i < ai->ncpus; i++) {
         const struct acpi_cpu *c = &ai->cpus[i];
-        add(o, "acpi: MADT: cpu %s 0x%x uid %u %s", c->x2apic ? "x2apic" : "apic", c->apic_id, c->uid,
-            c->enabled ? "enabled" : c->online_capable ? "online-capable" : "disabled");
+        add(o, "acpi: MADT: cpu %s 0x%x uid %u %s", c->x2apic ? "x2apic" : "apic", c->apic_id,
+            c->uid,
+            c->enabled          ? "enabled"
+            : c->online_capable ? "online-capable"
+                                : "disabled");
         emit(o);
     }
     for (unsigned i = 0; i < ai->nioapics; i++) {
@@ -115,12 +119,13 @@ static void madt_lines(struct out *o, const struct acpi_info *ai, bool verbose)
         add(o, "acpi: MADT: override ");
         if (iso->bus)
             add(o, "bus %u ", iso->bus);
-        add(o, "irq %u -> gsi %u (%s, %s)", iso->irq, iso->gsi, trigger(iso->flags), polarity(iso->flags));
+        add(o, "irq %u -> gsi %u (%s, %s)", iso->irq, iso->gsi, trigger(iso->flags),
+            polarity(iso->flags));
         emit(o);
     }
     for (unsigned i = 0; i < ai->nnmis; i++) {
-        add(o, "acpi: MADT: nmi source gsi %u (%s, %s)", ai->nmis[i].gsi, trigger(ai->nmis[i].flags),
-            polarity(ai->nmis[i].flags));
+        add(o, "acpi: MADT: nmi source gsi %u (%s, %s)", ai->nmis[i].gsi,
+            trigger(ai->nmis[i].flags), polarity(ai->nmis[i].flags));
         emit(o);
     }
     if (!verbose && ai->nlapic_nmis) {
@@ -159,7 +164,8 @@ static void fadt_line(struct out *o, const struct acpi_info *ai)
     else
         add(o, ", no S5");
     if (ai->has_reset)
-        add(o, ", reset %s0x%llx=0x%x", ai->reset_reg.space_id == ACPI_GAS_SYSTEM_MEMORY ? "mmio " : "",
+        add(o, ", reset %s0x%llx=0x%x",
+            ai->reset_reg.space_id == ACPI_GAS_SYSTEM_MEMORY ? "mmio " : "",
             (unsigned long long)ai->reset_reg.address, ai->reset_value);
     if (ai->fadt_flags & ACPI_FADT_HW_REDUCED)
         add(o, ", hw-reduced");
@@ -178,13 +184,14 @@ void acpi_info_summary(const struct acpi_info *ai, bool verbose,
         fadt_line(&o, ai);
     if (ai->has_hpet) {
         add(&o, "acpi: HPET at 0x%llx, %u comparators, %u-bit counter, min tick %u",
-            (unsigned long long)ai->hpet_address, ai->hpet_comparators, ai->hpet_counter_64 ? 64 : 32,
-            ai->hpet_min_tick);
+            (unsigned long long)ai->hpet_address, ai->hpet_comparators,
+            ai->hpet_counter_64 ? 64 : 32, ai->hpet_min_tick);
         emit(&o);
     }
     for (unsigned i = 0; i < ai->nmcfg; i++) {
-        add(&o, "acpi: MCFG: ecam 0x%llx segment %u buses %u-%u", (unsigned long long)ai->mcfg[i].base,
-            ai->mcfg[i].segment, ai->mcfg[i].bus_start, ai->mcfg[i].bus_end);
+        add(&o, "acpi: MCFG: ecam 0x%llx segment %u buses %u-%u",
+            (unsigned long long)ai->mcfg[i].base, ai->mcfg[i].segment, ai->mcfg[i].bus_start,
+            ai->mcfg[i].bus_end);
         emit(&o);
     }
     for (unsigned i = 0; i < ai->nproblems && i < ACPI_MAX_PROBLEMS; i++)

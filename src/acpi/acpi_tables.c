@@ -1,6 +1,6 @@
 /* RSDP search and checks, the RSDT/XSDT walk and the checks every table header gets. */
-#include "acpi/acpi_internal.h"
 #include "acpi/acpi_tables.h"
+#include "acpi/acpi_internal.h"
 
 #ifdef CADRE_HOST
 #include <stdarg.h>
@@ -140,7 +140,8 @@ static const uint8_t *load_table(struct acpi_info *ai, acpi_map_fn map, void *ct
     const uint8_t *hdr = acpi_tbl_map(map, ctx, phys, ACPI_HDR_LEN);
     if (!hdr) {
         memcpy(ref->sig, expect ? expect : "????", sizeof ref->sig);
-        acpi_tbl_problem(ai, acpi_tbl_name(ref->sig), "header at 0x%llx cannot be read; table ignored",
+        acpi_tbl_problem(ai, acpi_tbl_name(ref->sig),
+                         "header at 0x%llx cannot be read; table ignored",
                          (unsigned long long)phys);
         return NULL;
     }
@@ -201,8 +202,8 @@ static void read_table(struct acpi_info *ai, acpi_map_fn map, void *ctx, uint64_
 }
 
 /* Reads the entries one at a time, so that no mapping is held while a table is read. */
-static void walk_root(struct acpi_info *ai, acpi_map_fn map, void *ctx, uint64_t root,
-                      uint32_t len, bool xsdt)
+static void walk_root(struct acpi_info *ai, acpi_map_fn map, void *ctx, uint64_t root, uint32_t len,
+                      bool xsdt)
 {
     const char *name = xsdt ? "XSDT" : "RSDT";
     uint32_t esize = xsdt ? XSDT_ENTRY_LEN : RSDT_ENTRY_LEN;
@@ -212,7 +213,8 @@ static void walk_root(struct acpi_info *ai, acpi_map_fn map, void *ctx, uint64_t
                          ACPI_HDR_LEN, esize, count);
     /* One slot is kept for the DSDT, which the FADT names. */
     if (count > ACPI_MAX_TABLES - 1) {
-        acpi_tbl_problem(ai, name, "lists %u tables; read the first %u", count, ACPI_MAX_TABLES - 1);
+        acpi_tbl_problem(ai, name, "lists %u tables; read the first %u", count,
+                         ACPI_MAX_TABLES - 1);
         count = ACPI_MAX_TABLES - 1;
     }
     for (uint32_t i = 0; i < count; i++) {
@@ -273,8 +275,8 @@ static int read_rsdp(struct acpi_info *ai, const uint8_t *p, size_t len)
     if (ai->rsdp_revision < ACPI_RSDP_REV_XSDT)
         return 0;
     if (len < RSDP_V2_LEN) {
-        acpi_tbl_problem(ai, "RSDP", "revision %u needs %u bytes, only %zu given", ai->rsdp_revision,
-                         RSDP_V2_LEN, len);
+        acpi_tbl_problem(ai, "RSDP", "revision %u needs %u bytes, only %zu given",
+                         ai->rsdp_revision, RSDP_V2_LEN, len);
         return -1;
     }
     sum = acpi_tbl_sum(p, RSDP_V2_LEN);
@@ -286,8 +288,7 @@ static int read_rsdp(struct acpi_info *ai, const uint8_t *p, size_t len)
     return 0;
 }
 
-int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
-               struct acpi_info *ai)
+int acpi_parse(const void *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx, struct acpi_info *ai)
 {
     memset(ai, 0, sizeof *ai);
     if (!rsdp || read_rsdp(ai, rsdp, rsdp_len))

@@ -36,7 +36,8 @@ int acpi_isa_irq_to_gsi(const struct acpi_info *ai, unsigned irq, uint32_t *gsi,
 /* Whether the MADT wires NMI to LINT `pin` of processor `cpu` (NULL: one the MADT does not list,
  * which only "all processors" entries reach); when it does, `flags` gets the MPS INTI flags of
  * the last entry that names it. */
-bool acpi_lint_nmi(const struct acpi_info *ai, const struct acpi_cpu *cpu, unsigned pin, uint16_t *flags);
+bool acpi_lint_nmi(const struct acpi_info *ai, const struct acpi_cpu *cpu, unsigned pin,
+                   uint16_t *flags);
 
 /* Calls `line` once per line of a summary: RSDP, tables, MADT, FADT, HPET, then the problems.
  * A line per processor and per local APIC NMI entry only when `verbose` (else one count line

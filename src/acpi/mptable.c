@@ -204,8 +204,9 @@ static void read_ioapic(struct acpi_info *ai, const uint8_t *e)
         problem(ai, "more than %d I/O APICs; the rest ignored", ACPI_MAX_IOAPICS);
         return;
     }
-    ai->ioapics[ai->nioapics] =
-        (struct acpi_ioapic){ .id = id, .address = address, .gsi_base = ai->nioapics * MP_IOAPIC_PINS };
+    ai->ioapics[ai->nioapics] = (struct acpi_ioapic){ .id = id,
+                                                      .address = address,
+                                                      .gsi_base = ai->nioapics * MP_IOAPIC_PINS };
     ai->nioapics++;
 }
 
@@ -234,12 +235,13 @@ static void read_ioint(struct acpi_info *ai, const uint8_t *e, const uint8_t *bu
     }
     const struct acpi_ioapic *io = ioapic_by_id(ai, dst);
     if (!io) {
-        problem(ai, "bus %u irq %u goes to I/O APIC %u, which is not listed; ignored", bus, irq, dst);
+        problem(ai, "bus %u irq %u goes to I/O APIC %u, which is not listed; ignored", bus, irq,
+                dst);
         return;
     }
     if (pin >= MP_IOAPIC_PINS) {
-        problem(ai, "bus %u irq %u goes to pin %u of I/O APIC %u, beyond its %d; ignored", bus, irq, pin, dst,
-                MP_IOAPIC_PINS);
+        problem(ai, "bus %u irq %u goes to pin %u of I/O APIC %u, beyond its %d; ignored", bus, irq,
+                pin, dst, MP_IOAPIC_PINS);
         return;
     }
     uint32_t gsi = io->gsi_base + pin;
@@ -266,7 +268,8 @@ static void read_ioint(struct acpi_info *ai, const uint8_t *e, const uint8_t *bu
     }
     for (unsigned i = 0; i < ai->nisos; i++) {
         if (ai->isos[i].irq == irq) {
-            problem(ai, "ISA irq %u is assigned twice; the first (gsi %u) kept", irq, ai->isos[i].gsi);
+            problem(ai, "ISA irq %u is assigned twice; the first (gsi %u) kept", irq,
+                    ai->isos[i].gsi);
             return;
         }
     }
@@ -306,13 +309,16 @@ static void read_entries(struct acpi_info *ai, const uint8_t *t, uint16_t len, u
             uint32_t elen = type == MP_PROCESSOR ? MP_PROCESSOR_LEN : MP_ENTRY_LEN;
             if (type > MP_LINT) {
                 if (pass)
-                    problem(ai, "entry %u at offset %u has unknown type %u; the rest of the table ignored", n,
-                            off, type);
+                    problem(
+                        ai,
+                        "entry %u at offset %u has unknown type %u; the rest of the table ignored",
+                        n, off, type);
                 break;
             }
             if (off + elen > len) {
                 if (pass)
-                    problem(ai, "entry %u at offset %u runs past the table's %u bytes; ignored", n, off, len);
+                    problem(ai, "entry %u at offset %u runs past the table's %u bytes; ignored", n,
+                            off, len);
                 break;
             }
             const uint8_t *e = t + off;
@@ -358,7 +364,8 @@ int mp_parse(uint64_t fp_phys, acpi_map_fn map, void *ctx, struct acpi_info *ai)
     ai->mp.table_phys = acpi_rd32(fp + MPFP_TABLE);
     if (ai->mp.default_config) {
         /* Chapter 5's default configurations: two processors on 1990s boards; not supported. */
-        problem(ai, "the floating pointer names default configuration %u, which cadre does not support",
+        problem(ai,
+                "the floating pointer names default configuration %u, which cadre does not support",
                 ai->mp.default_config);
         return -1;
     }
@@ -428,43 +435,49 @@ __printf(2, 3) static void say(struct out *o, const char *fmt, ...)
     o->line(o->ctx, buf);
 }
 
-void mp_info_summary(const struct acpi_info *ai, bool verbose, void (*line)(void *ctx, const char *text),
-                     void *ctx)
+void mp_info_summary(const struct acpi_info *ai, bool verbose,
+                     void (*line)(void *ctx, const char *text), void *ctx)
 {
     struct out o = { line, ctx };
     if (ai->mp.table_len) {
         say(&o,
-            "mptable: floating pointer at 0x%llx (spec 1.%u), table at 0x%llx: %u bytes, %u entries, "
+            "mptable: floating pointer at 0x%llx (spec 1.%u), table at 0x%llx: %u bytes, %u "
+            "entries, "
             "OEM \"%s\" product \"%s\"",
-            (unsigned long long)ai->mp.fp_phys, ai->mp.spec_rev, (unsigned long long)ai->mp.table_phys,
-            ai->mp.table_len, ai->mp.nentries, ai->mp.oem_id, ai->mp.product_id);
+            (unsigned long long)ai->mp.fp_phys, ai->mp.spec_rev,
+            (unsigned long long)ai->mp.table_phys, ai->mp.table_len, ai->mp.nentries, ai->mp.oem_id,
+            ai->mp.product_id);
         unsigned enabled = 0;
         for (unsigned i = 0; i < ai->ncpus; i++)
             enabled += ai->cpus[i].enabled;
-        say(&o, "mptable: %u cpus (%u enabled), lapic 0x%llx, %s; buses: %u ISA, %u PCI, %u other", ai->ncpus,
-            enabled, (unsigned long long)ai->lapic_address,
-            ai->mp.imcr ? "IMCR (PIC mode)" : "virtual wire mode", ai->mp.isa_buses, ai->mp.pci_buses,
-            ai->mp.nbuses - ai->mp.isa_buses - ai->mp.pci_buses);
+        say(&o, "mptable: %u cpus (%u enabled), lapic 0x%llx, %s; buses: %u ISA, %u PCI, %u other",
+            ai->ncpus, enabled, (unsigned long long)ai->lapic_address,
+            ai->mp.imcr ? "IMCR (PIC mode)" : "virtual wire mode", ai->mp.isa_buses,
+            ai->mp.pci_buses, ai->mp.nbuses - ai->mp.isa_buses - ai->mp.pci_buses);
     }
     for (unsigned i = 0; verbose && i < ai->ncpus; i++)
-        say(&o, "mptable: cpu apic %u %s", ai->cpus[i].apic_id, ai->cpus[i].enabled ? "enabled" : "disabled");
+        say(&o, "mptable: cpu apic %u %s", ai->cpus[i].apic_id,
+            ai->cpus[i].enabled ? "enabled" : "disabled");
     for (unsigned i = 0; i < ai->nioapics; i++)
-        say(&o, "mptable: ioapic id %u at 0x%x gsi base %u", ai->ioapics[i].id, ai->ioapics[i].address,
-            ai->ioapics[i].gsi_base);
+        say(&o, "mptable: ioapic id %u at 0x%x gsi base %u", ai->ioapics[i].id,
+            ai->ioapics[i].address, ai->ioapics[i].gsi_base);
     if (ai->nisos) {
         /* One line for the ISA IRQs: "irq->gsi" with a mark where it is not edge, active high. */
         char buf[ACPI_PROBLEM_LEN + 40];
         size_t n = (size_t)snprintf(buf, sizeof buf, "mptable: ISA irqs:");
         for (unsigned i = 0; i < ai->nisos && n < sizeof buf; i++) {
             const struct acpi_iso *s = &ai->isos[i];
-            bool low = acpi_iso_active_low(s->flags, false), level = acpi_iso_level(s->flags, false);
+            bool low = acpi_iso_active_low(s->flags, false),
+                 level = acpi_iso_level(s->flags, false);
             n += (size_t)snprintf(buf + n, sizeof buf - n, " %u->%u%s%s", s->irq, s->gsi,
                                   level ? " level" : "", low ? " low" : "");
         }
         line(ctx, buf);
     }
     if (ai->nnmis || ai->nlapic_nmis || ai->mp.pci_irqs || ai->mp.other_irqs)
-        say(&o, "mptable: %u NMI sources, %u local NMI entries; not used: %u PCI, %u SMI/ExtINT entries",
+        say(&o,
+            "mptable: %u NMI sources, %u local NMI entries; not used: %u PCI, %u SMI/ExtINT "
+            "entries",
             ai->nnmis, ai->nlapic_nmis, ai->mp.pci_irqs, ai->mp.other_irqs);
     for (unsigned i = 0; i < ai->nproblems && i < ACPI_MAX_PROBLEMS; i++)
         line(ctx, ai->problems[i]);

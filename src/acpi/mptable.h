@@ -26,7 +26,7 @@ int mp_parse(uint64_t fp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out
 
 /* Calls `line` once per line: the table, its processors (when `verbose`), I/O APICs and ISA
  * interrupts, then the problems. */
-void mp_info_summary(const struct acpi_info *ai, bool verbose, void (*line)(void *ctx, const char *text),
-                     void *ctx);
+void mp_info_summary(const struct acpi_info *ai, bool verbose,
+                     void (*line)(void *ctx, const char *text), void *ctx);
 
 #endif

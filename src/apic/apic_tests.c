@@ -2,14 +2,14 @@
 #include "apic/ipi.h"
 #include "apic/lapic.h"
 #include "apic/lapic_timer.h"
+#include "core/time.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "irq/irq.h"
-#include "irq/nmi.h"
 #include "cpu/vectors.h"
 #include "dev/hpet.h"
+#include "irq/irq.h"
+#include "irq/nmi.h"
 #include "ktest/ktest.h"
-#include "core/time.h"
 
 static volatile unsigned hits;
 static void count(struct regs *r, void *data)
@@ -55,8 +55,8 @@ KTEST(apic_nmi_ipi_self_on_nmi_stack)
     KEXPECTF(pc->nmi_count == before + 1, "NMI count %llu -> %llu", (unsigned long long)before,
              (unsigned long long)pc->nmi_count);
     uintptr_t sp = pc->last_nmi_rsp;
-    KEXPECTF(sp >= pc->nmi_stack.lo && sp < pc->nmi_stack.hi, "NMI handler at %lx, not on the NMI stack",
-             (unsigned long)sp);
+    KEXPECTF(sp >= pc->nmi_stack.lo && sp < pc->nmi_stack.hi,
+             "NMI handler at %lx, not on the NMI stack", (unsigned long)sp);
 }
 
 static bool wait_error(uint64_t before)
@@ -105,14 +105,16 @@ KTEST(apic_error_on_illegal_vector)
     }
     bool delivered = this_cpu_read(last_bp_rsp) != 0;
     if (!irq && !(esr & ESR_SEND_ILLEGAL_VECTOR)) {
-        ktest_skip("this local APIC %s illegal vector 3 without an error (QEMU, KVM and bochs do not "
-                   "check it); see the other apic_error_* tests",
-                   delivered ? "delivered" : "dropped");
+        ktest_skip(
+            "this local APIC %s illegal vector 3 without an error (QEMU, KVM and bochs do not "
+            "check it); see the other apic_error_* tests",
+            delivered ? "delivered" : "dropped");
         return;
     }
-    ktest_log("%s; ESR 0x%x", irq ? "error interrupt" : "no error interrupt, but the ESR records it", esr);
-    KEXPECTF(esr & ESR_SEND_ILLEGAL_VECTOR, "error interrupt, but ESR 0x%x lacks send-illegal-vector",
-             esr);
+    ktest_log("%s; ESR 0x%x",
+              irq ? "error interrupt" : "no error interrupt, but the ESR records it", esr);
+    KEXPECTF(esr & ESR_SEND_ILLEGAL_VECTOR,
+             "error interrupt, but ESR 0x%x lacks send-illegal-vector", esr);
     KEXPECTF(!delivered, "the APIC flagged vector 3 as illegal, yet delivered it (#BP ran)");
     if (!irq)
         expect_error_lvt_armed();
@@ -147,14 +149,16 @@ KTEST(apic_error_on_illegal_register)
         }
     }
     if (!irq && !(esr & ESR_ILLEGAL_REGISTER)) {
-        ktest_skip("this local APIC (KVM's ignores the write) shows no error for reserved register 0x%x "
-                   "(ESR 0x%x); apic_error_handler_reports covers the handler",
-                   LAPIC_RESERVED_REGISTER, esr);
+        ktest_skip(
+            "this local APIC (KVM's ignores the write) shows no error for reserved register 0x%x "
+            "(ESR 0x%x); apic_error_handler_reports covers the handler",
+            LAPIC_RESERVED_REGISTER, esr);
         return;
     }
-    ktest_log("%s; ESR 0x%x", irq ? "error interrupt" : "no error interrupt, but the ESR records it", esr);
-    KEXPECTF(esr & ESR_ILLEGAL_REGISTER, "error interrupt, but ESR 0x%x lacks illegal-register-address",
-             esr);
+    ktest_log("%s; ESR 0x%x",
+              irq ? "error interrupt" : "no error interrupt, but the ESR records it", esr);
+    KEXPECTF(esr & ESR_ILLEGAL_REGISTER,
+             "error interrupt, but ESR 0x%x lacks illegal-register-address", esr);
     if (!irq)
         expect_error_lvt_armed();
 }
@@ -165,7 +169,8 @@ KTEST(apic_error_handler_reports)
 {
     uint64_t before = lapic_error_count(cpu_id());
     ipi_self(VEC_APIC_ERROR);
-    KEXPECTF(wait_error(before), "the APIC error handler did not run for a self-IPI on 0x%x", VEC_APIC_ERROR);
+    KEXPECTF(wait_error(before), "the APIC error handler did not run for a self-IPI on 0x%x",
+             VEC_APIC_ERROR);
 }
 
 /* A current-count reading placed on the HPET: between two HPET reads, the narrowest of a few
@@ -295,16 +300,19 @@ KTEST(apic_timer_rate)
      * timer runs tightly and how slow it runs loosely (4x, for a loaded host).  The rate itself
      * is checked to 500 ppm below (periodic) or by tsc_rate_against_hpet (TSC-deadline). */
     KEXPECTF(median_us * 100 >= want_us * 75 && median_us <= want_us * 4,
-             "median tick interval %llu us by the HPET, expected %llu us (-25%%, +300%% for a busy host)",
+             "median tick interval %llu us by the HPET, expected %llu us (-25%%, +300%% for a busy "
+             "host)",
              (unsigned long long)median_us, (unsigned long long)want_us);
     if (lapic_timer_deadline_mode()) {
-        ktest_log("TSC-deadline mode: the period is %llu TSC cycles; tsc_rate_against_hpet checks the TSC",
+        ktest_log("TSC-deadline mode: the period is %llu TSC cycles; tsc_rate_against_hpet checks "
+                  "the TSC",
                   (unsigned long long)(tsc_khz() * 1000 / hz));
         return;
     }
     uint64_t spread = 0, by_hpet = timer_rate_by_hpet(&spread), rate = lapic_timer_rate();
     if (!by_hpet || !rate) {
-        KEXPECTF(false, "the timer's rate: %llu Hz measured at boot, %llu Hz by the HPET (0: no count)",
+        KEXPECTF(false,
+                 "the timer's rate: %llu Hz measured at boot, %llu Hz by the HPET (0: no count)",
                  (unsigned long long)rate, (unsigned long long)by_hpet);
         return;
     }
@@ -313,13 +321,14 @@ KTEST(apic_timer_rate)
     ktest_log("timer %llu Hz by the HPET (median of %u windows of %u ms, spread %llu ppm), "
               "%llu Hz measured at boot: period %llu counts = %llu ns, %llu ppm off %llu ns",
               (unsigned long long)by_hpet, PRECISE_WINDOWS, PRECISE_WINDOW_US / 1000,
-              (unsigned long long)spread,
-              (unsigned long long)rate, (unsigned long long)initial,
+              (unsigned long long)spread, (unsigned long long)rate, (unsigned long long)initial,
               (unsigned long long)(initial * 1000000000ULL / by_hpet), (unsigned long long)err_ppm,
               (unsigned long long)(1000000000ULL / hz));
-    KEXPECTF(err_ppm <= RATE_LIMIT_PPM, "the tick's period is %llu ppm off by the HPET (timer %llu Hz, "
-             "measured at boot as %llu Hz; limit %u ppm)", (unsigned long long)err_ppm,
-             (unsigned long long)by_hpet, (unsigned long long)rate, RATE_LIMIT_PPM);
+    KEXPECTF(err_ppm <= RATE_LIMIT_PPM,
+             "the tick's period is %llu ppm off by the HPET (timer %llu Hz, "
+             "measured at boot as %llu Hz; limit %u ppm)",
+             (unsigned long long)err_ppm, (unsigned long long)by_hpet, (unsigned long long)rate,
+             RATE_LIMIT_PPM);
 }
 
 KTEST(apic_tpr_holds_lower_classes)

@@ -6,14 +6,15 @@
 
 /* Registers, reached through an index (IOREGSEL) and a window (IOWIN) (datasheet §3.1). */
 /* A read from an address where no device answers returns all ones (PCI and ISA float high). */
+/* clang-format off: register bits stay indented under their register */
 #define IOAPIC_NOTHING_THERE 0xffffffffu
 #define IOREGSEL 0x00
 #define IOWIN 0x10
 #define IOAPIC_MMIO_SIZE 0x20
 #define IOAPICID 0x00
 #define IOAPICVER 0x01
-#define   VER_MAX_REDIR(v) (((v) >> 16) & 0xff) /* number of entries - 1 */
-#define IOREDTBL(n) (0x10 + 2 * (n))            /* low dword; high dword at +1 */
+#define VER_MAX_REDIR(v) (((v) >> 16) & 0xff) /* number of entries - 1 */
+#define IOREDTBL(n) (0x10 + 2 * (n))          /* low dword; high dword at +1 */
 /* Redirection entry bits (datasheet §3.2.4) */
 #define RTE_DEST_LOGICAL 0x800
 #define RTE_DELIVERY_PENDING 0x1000
@@ -22,6 +23,7 @@
 #define RTE_LEVEL 0x8000
 #define RTE_MASKED 0x10000
 #define RTE_DEST_SHIFT 24 /* in the high dword */
+/* clang-format on */
 
 static struct ioapic {
     volatile uint32_t *regs;
@@ -67,7 +69,8 @@ bool ioapic_has_gsi(uint32_t gsi)
 bool ioapic_register(uint32_t id, uint32_t phys, uint32_t gsi_base)
 {
     if (nioapics >= IOAPIC_MAX) {
-        kprintf("ioapic: warning: more than %u I/O APICs; id %u at %#x skipped", IOAPIC_MAX, id, phys);
+        kprintf("ioapic: warning: more than %u I/O APICs; id %u at %#x skipped", IOAPIC_MAX, id,
+                phys);
         return false;
     }
     struct ioapic *io = &ioapics[nioapics];
@@ -84,16 +87,17 @@ bool ioapic_register(uint32_t id, uint32_t phys, uint32_t gsi_base)
         wr(io, IOREDTBL(pin), RTE_MASKED);
         wr(io, IOREDTBL(pin) + 1, 0);
     }
-    kprintf("ioapic: id %u at %#x, version 0x%x, gsi %u-%u, all %u entries masked", io->id, phys, ver & 0xff,
-            io->gsi_base, io->gsi_base + io->entries - 1, io->entries);
+    kprintf("ioapic: id %u at %#x, version 0x%x, gsi %u-%u, all %u entries masked", io->id, phys,
+            ver & 0xff, io->gsi_base, io->gsi_base + io->entries - 1, io->entries);
     nioapics++;
     return true;
 }
 
 static uint32_t low_of(const struct rte *e)
 {
-    return e->vector | (uint32_t)e->delivery << APIC_DELIVERY_SHIFT | (e->active_low ? RTE_ACTIVE_LOW : 0) |
-           (e->level ? RTE_LEVEL : 0) | (e->masked ? RTE_MASKED : 0);
+    return e->vector | (uint32_t)e->delivery << APIC_DELIVERY_SHIFT |
+           (e->active_low ? RTE_ACTIVE_LOW : 0) | (e->level ? RTE_LEVEL : 0) |
+           (e->masked ? RTE_MASKED : 0);
 }
 
 bool ioapic_set(uint32_t gsi, const struct rte *e)

@@ -1,10 +1,10 @@
 #include "apic/ipi.h"
 
 #include "apic/lapic.h"
-#include "cpu/cpu.h"
-#include "cpu/percpu.h"
 #include "core/console.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
 
 /* ICR fields (SDM vol. 3A figure 11-12) */
 #define ICR_VECTOR_MASK 0xff
@@ -23,7 +23,8 @@ static uint32_t icr_low(const struct ipi *p)
 {
     return p->vector | (uint32_t)p->delivery << APIC_DELIVERY_SHIFT |
            (p->level == IPI_ASSERT ? ICR_LEVEL_ASSERT : 0) |
-           (p->trigger == IPI_LEVEL ? ICR_TRIGGER_LEVEL : 0) | (uint32_t)p->shorthand << ICR_SHORTHAND_SHIFT;
+           (p->trigger == IPI_LEVEL ? ICR_TRIGGER_LEVEL : 0) |
+           (uint32_t)p->shorthand << ICR_SHORTHAND_SHIFT;
 }
 
 static bool wait_idle(void)
@@ -49,7 +50,8 @@ bool ipi_shorthands_allowed(void) { return __atomic_load_n(&shorthands_ok, __ATO
 
 int ipi_send(const struct ipi *p)
 {
-    if ((p->shorthand == IPI_TO_ALL || p->shorthand == IPI_TO_ALL_BUT_SELF) && !ipi_shorthands_allowed()) {
+    if ((p->shorthand == IPI_TO_ALL || p->shorthand == IPI_TO_ALL_BUT_SELF) &&
+        !ipi_shorthands_allowed()) {
         kprintf("ipi: warning: cpu%u: an IPI to all%s was refused: not every listed cpu is online",
                 cpu_id(), p->shorthand == IPI_TO_ALL ? "" : " but self");
         return -1;
@@ -82,21 +84,26 @@ int ipi_send(const struct ipi *p)
 
 int ipi_fixed(uint32_t apic_id, uint8_t vector)
 {
-    return ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_FIXED, .vector = vector, .level = IPI_ASSERT });
+    return ipi_send(&(struct ipi){
+        .dest = apic_id, .delivery = DELIVERY_FIXED, .vector = vector, .level = IPI_ASSERT });
 }
 
 int ipi_self(uint8_t vector)
 {
-    return ipi_send(&(struct ipi){ .shorthand = IPI_TO_SELF, .delivery = DELIVERY_FIXED, .vector = vector,
+    return ipi_send(&(struct ipi){ .shorthand = IPI_TO_SELF,
+                                   .delivery = DELIVERY_FIXED,
+                                   .vector = vector,
                                    .level = IPI_ASSERT });
 }
 
 int ipi_nmi(uint32_t apic_id)
 {
-    return ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_NMI, .level = IPI_ASSERT });
+    return ipi_send(
+        &(struct ipi){ .dest = apic_id, .delivery = DELIVERY_NMI, .level = IPI_ASSERT });
 }
 
 int ipi_nmi_all_but_self(void)
 {
-    return ipi_send(&(struct ipi){ .shorthand = IPI_TO_ALL_BUT_SELF, .delivery = DELIVERY_NMI, .level = IPI_ASSERT });
+    return ipi_send(&(struct ipi){
+        .shorthand = IPI_TO_ALL_BUT_SELF, .delivery = DELIVERY_NMI, .level = IPI_ASSERT });
 }

@@ -1,17 +1,17 @@
 #include "apic/lapic.h"
 
+#include "core/cmdline.h"
+#include "core/console.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
 #include "cpu/vectors.h"
-#include "core/cmdline.h"
-#include "core/console.h"
 #include "debug/panic.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 
 #define LAPIC_MMIO_SIZE 0x1000
 #define LAPIC_VERSION_MAXLVT(v) (((v) >> 16) & 0xff)
-#define LVT_INDEX_PERF 4    /* the perf-counter LVT exists when MAXLVT >= 4 (SDM vol. 3A §11.5.1) */
+#define LVT_INDEX_PERF 4 /* the perf-counter LVT exists when MAXLVT >= 4 (SDM vol. 3A §11.5.1) */
 #define LVT_INDEX_THERMAL 5
 
 static enum lapic_mode mode = LAPIC_NONE;
@@ -57,10 +57,14 @@ static const char *param_apic(const char *v)
         return "expected apic=xapic or apic=auto";
     return NULL;
 }
-KERNEL_PARAM("apic", param_apic, "xapic|auto: force the xAPIC (MMIO) mode, or use x2APIC where present");
+KERNEL_PARAM("apic", param_apic,
+             "xapic|auto: force the xAPIC (MMIO) mode, or use x2APIC where present");
 
 enum lapic_mode lapic_mode(void) { return mode; }
-const char *lapic_mode_name(void) { return mode == LAPIC_X2APIC ? "x2APIC" : mode == LAPIC_XAPIC ? "xAPIC" : "none"; }
+const char *lapic_mode_name(void)
+{
+    return mode == LAPIC_X2APIC ? "x2APIC" : mode == LAPIC_XAPIC ? "xAPIC" : "none";
+}
 
 uint32_t lapic_read(unsigned reg)
 {
@@ -88,8 +92,14 @@ uint32_t lapic_id(void)
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
 
 /* The ISR and IRR are 256 bits each: 8 registers of 32 bits, LAPIC_BITMAP_STRIDE apart. */
-bool lapic_in_service(unsigned v) { return lapic_read(LAPIC_ISR + (v / 32) * LAPIC_BITMAP_STRIDE) >> (v % 32) & 1; }
-bool lapic_pending(unsigned v) { return lapic_read(LAPIC_IRR + (v / 32) * LAPIC_BITMAP_STRIDE) >> (v % 32) & 1; }
+bool lapic_in_service(unsigned v)
+{
+    return lapic_read(LAPIC_ISR + (v / 32) * LAPIC_BITMAP_STRIDE) >> (v % 32) & 1;
+}
+bool lapic_pending(unsigned v)
+{
+    return lapic_read(LAPIC_IRR + (v / 32) * LAPIC_BITMAP_STRIDE) >> (v % 32) & 1;
+}
 
 /* TPR bits 7-4 are the class, 3-0 a sub-class (SDM vol. 3A figure 11-18). */
 void lapic_set_tpr_class(unsigned class) { lapic_write(LAPIC_TPR, (class & 0xf) << 4); }
@@ -113,8 +123,10 @@ void lapic_error_interrupt(void)
     uint32_t esr = lapic_read(LAPIC_ESR);
     errors[cpu_id()]++;
     kprintf("apic: error on cpu%u: ESR 0x%x%s%s%s%s%s%s%s%s", cpu_id(), esr,
-            esr & ESR_SEND_CHECKSUM ? " send-checksum" : "", esr & ESR_RECV_CHECKSUM ? " receive-checksum" : "",
-            esr & ESR_SEND_ACCEPT ? " send-accept" : "", esr & ESR_RECV_ACCEPT ? " receive-accept" : "",
+            esr & ESR_SEND_CHECKSUM ? " send-checksum" : "",
+            esr & ESR_RECV_CHECKSUM ? " receive-checksum" : "",
+            esr & ESR_SEND_ACCEPT ? " send-accept" : "",
+            esr & ESR_RECV_ACCEPT ? " receive-accept" : "",
             esr & ESR_REDIRECTABLE_IPI ? " redirectable-ipi" : "",
             esr & ESR_SEND_ILLEGAL_VECTOR ? " send-illegal-vector" : "",
             esr & ESR_RECV_ILLEGAL_VECTOR ? " receive-illegal-vector" : "",
@@ -133,20 +145,23 @@ void lapic_setup(uint64_t madt_address)
          * firmware that chose it (e.g. for > 255 CPUs) had a reason. */
         mode = LAPIC_X2APIC;
         if (force_xapic)
-            kprintf("apic: warning: the firmware left the local APIC in x2APIC mode; apic=xapic ignored");
+            kprintf("apic: warning: the firmware left the local APIC in x2APIC mode; apic=xapic "
+                    "ignored");
     } else {
         mode = has_x2 && !force_xapic ? LAPIC_X2APIC : LAPIC_XAPIC;
     }
     uint64_t phys = base & APIC_BASE_ADDR_MASK;
     if (madt_address && madt_address != phys)
-        kprintf("apic: warning: MADT says the local APIC is at %#llx, IA32_APIC_BASE says %#llx; using the MSR",
+        kprintf("apic: warning: MADT says the local APIC is at %#llx, IA32_APIC_BASE says %#llx; "
+                "using the MSR",
                 (unsigned long long)madt_address, (unsigned long long)phys);
     if (mode == LAPIC_XAPIC)
         mmio = ioremap(phys, LAPIC_MMIO_SIZE);
     kprintf("apic: local APIC in %s mode (the CPU %s x2APIC)", lapic_mode_name(),
             has_x2 ? "has" : "has no");
     if (mode == LAPIC_XAPIC)
-        kprintf("apic: xAPIC registers at %#llx, mapped uncached at %p", (unsigned long long)phys, (void *)mmio);
+        kprintf("apic: xAPIC registers at %#llx, mapped uncached at %p", (unsigned long long)phys,
+                (void *)mmio);
 }
 
 static uint32_t lint_value(unsigned pin)

@@ -9,26 +9,27 @@
 
 /* Register offsets in the xAPIC page (SDM vol. 3A table 11-1); the x2APIC MSR is
  * X2APIC_MSR_BASE + offset / 16 (table 11-6). */
+/* clang-format off: register bits stay indented under their register */
 #define LAPIC_ID 0x020
 #define LAPIC_VERSION 0x030
-#define LAPIC_TPR 0x080   /* task priority */
-#define LAPIC_PPR 0x0a0   /* processor priority */
+#define LAPIC_TPR 0x080 /* task priority */
+#define LAPIC_PPR 0x0a0 /* processor priority */
 #define LAPIC_EOI 0x0b0
-#define LAPIC_SVR 0x0f0   /* spurious interrupt vector */
-#define   SVR_ENABLE 0x100
-#define LAPIC_ISR 0x100   /* in service: 8 registers, 0x10 apart */
+#define LAPIC_SVR 0x0f0 /* spurious interrupt vector */
+#define SVR_ENABLE 0x100
+#define LAPIC_ISR 0x100          /* in service: 8 registers, 0x10 apart */
 #define LAPIC_BITMAP_STRIDE 0x10 /* ISR, TMR, IRR: one 32-bit register every 16 bytes (§11.4.1) */
-#define LAPIC_TMR 0x180   /* trigger mode */
-#define LAPIC_IRR 0x200   /* interrupt request */
-#define LAPIC_ESR 0x280   /* error status */
-#define   ESR_SEND_CHECKSUM 0x01
-#define   ESR_RECV_CHECKSUM 0x02
-#define   ESR_SEND_ACCEPT 0x04
-#define   ESR_RECV_ACCEPT 0x08
-#define   ESR_REDIRECTABLE_IPI 0x10
-#define   ESR_SEND_ILLEGAL_VECTOR 0x20
-#define   ESR_RECV_ILLEGAL_VECTOR 0x40
-#define   ESR_ILLEGAL_REGISTER 0x80
+#define LAPIC_TMR 0x180          /* trigger mode */
+#define LAPIC_IRR 0x200          /* interrupt request */
+#define LAPIC_ESR 0x280          /* error status */
+#define ESR_SEND_CHECKSUM 0x01
+#define ESR_RECV_CHECKSUM 0x02
+#define ESR_SEND_ACCEPT 0x04
+#define ESR_RECV_ACCEPT 0x08
+#define ESR_REDIRECTABLE_IPI 0x10
+#define ESR_SEND_ILLEGAL_VECTOR 0x20
+#define ESR_RECV_ILLEGAL_VECTOR 0x40
+#define ESR_ILLEGAL_REGISTER 0x80
 #define LAPIC_ICR_LO 0x300 /* interrupt command; in x2APIC one 64-bit MSR */
 #define LAPIC_ICR_HI 0x310
 #define LAPIC_LVT_TIMER 0x320
@@ -37,16 +38,16 @@
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
 #define LAPIC_LVT_ERROR 0x370
-#define   LVT_DELIVERY(mode) ((uint32_t)(mode) << APIC_DELIVERY_SHIFT) /* enum apic_delivery */
-#define   LVT_ACTIVE_LOW 0x2000
-#define   LVT_LEVEL 0x8000
-#define   LVT_MASKED 0x10000
-#define   LVT_TIMER_PERIODIC 0x20000
-#define   LVT_TIMER_TSC_DEADLINE 0x40000
+#define LVT_DELIVERY(mode) ((uint32_t)(mode) << APIC_DELIVERY_SHIFT) /* enum apic_delivery */
+#define LVT_ACTIVE_LOW 0x2000
+#define LVT_LEVEL 0x8000
+#define LVT_MASKED 0x10000
+#define LVT_TIMER_PERIODIC 0x20000
+#define LVT_TIMER_TSC_DEADLINE 0x40000
 #define LAPIC_TIMER_INITIAL 0x380
 #define LAPIC_TIMER_CURRENT 0x390
 #define LAPIC_TIMER_DIVIDE 0x3e0
-#define   TIMER_DIVIDE_BY_16 0x3
+#define TIMER_DIVIDE_BY_16 0x3
 
 #define X2APIC_MSR_BASE 0x800
 #define MSR_TSC_DEADLINE 0x6e0
@@ -55,6 +56,7 @@
 #define APIC_BASE_EXTD 0x400 /* x2APIC mode */
 #define APIC_BASE_ENABLE 0x800
 #define APIC_BASE_ADDR_MASK 0xffffff000ULL
+/* clang-format on */
 
 enum lapic_mode { LAPIC_NONE, LAPIC_XAPIC, LAPIC_X2APIC };
 

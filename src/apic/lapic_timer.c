@@ -1,12 +1,12 @@
 #include "apic/lapic_timer.h"
 
 #include "apic/lapic.h"
-#include "cpu/cpu.h"
-#include "cpu/percpu.h"
-#include "cpu/vectors.h"
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "cpu/vectors.h"
 #include "lib/string.h"
 
 #define CALIBRATE_US 1000
@@ -18,8 +18,8 @@
 static unsigned hz = HZ_DEFAULT;
 static bool allow_deadline = true;
 static bool use_deadline;
-static uint64_t rate_hz;     /* timer counts per second, after the divider */
-static uint64_t period_tsc;  /* TSC cycles per tick, deadline mode */
+static uint64_t rate_hz;      /* timer counts per second, after the divider */
+static uint64_t period_tsc;   /* TSC cycles per tick, deadline mode */
 static uint64_t calibrate_us; /* the calibration window's length */
 static uint64_t ticks[MAX_CPUS];
 #define TICK_HISTORY 16
@@ -33,7 +33,8 @@ static const char *param_hz(const char *v)
     hz = (unsigned)n;
     return NULL;
 }
-KERNEL_PARAM("timer.hz", param_hz, "N: local APIC timer ticks per second on every CPU (default 100)");
+KERNEL_PARAM("timer.hz", param_hz,
+             "N: local APIC timer ticks per second on every CPU (default 100)");
 
 static const char *param_mode(const char *v)
 {
@@ -45,7 +46,8 @@ static const char *param_mode(const char *v)
         return "expected timer.mode=deadline or timer.mode=periodic";
     return NULL;
 }
-KERNEL_PARAM("timer.mode", param_mode, "deadline|periodic: TSC-deadline where the CPU has it (default), or periodic");
+KERNEL_PARAM("timer.mode", param_mode,
+             "deadline|periodic: TSC-deadline where the CPU has it (default), or periodic");
 
 unsigned lapic_timer_hz(void) { return hz; }
 bool lapic_timer_deadline_mode(void) { return use_deadline; }
@@ -127,7 +129,8 @@ static uint64_t measure_end(void)
         return 0;
     uint64_t cycles = b.tsc - a.tsc, counts = a.count - b.count, tsc_hz = tsc_khz() * 1000;
     calibrate_us = tsc_to_ns(cycles) / 1000;
-    return counts * (tsc_hz / cycles) + counts * (tsc_hz % cycles) / cycles; /* counts * tsc_hz / cycles */
+    return counts * (tsc_hz / cycles) +
+           counts * (tsc_hz % cycles) / cycles; /* counts * tsc_hz / cycles */
 }
 
 void lapic_timer_calibrate(void)
@@ -136,14 +139,16 @@ void lapic_timer_calibrate(void)
     if (use_deadline) {
         /* The deadline is in TSC cycles (SDM vol. 3A §11.5.4.1): nothing to measure. */
         rate_hz = 0;
-        kprintf("apic: timer needs no calibration: tick %u Hz in TSC-deadline mode, every %llu TSC cycles",
+        kprintf("apic: timer needs no calibration: tick %u Hz in TSC-deadline mode, every %llu TSC "
+                "cycles",
                 hz, (unsigned long long)period_tsc);
     } else {
         rate_hz = measure_end();
-        kprintf("apic: timer %llu.%03llu MHz (divide by %u, measured against the TSC over %llu us), "
-                "tick %u Hz in periodic mode",
-                (unsigned long long)(rate_hz / 1000000), (unsigned long long)(rate_hz / 1000 % 1000),
-                TIMER_DIVISOR, (unsigned long long)calibrate_us, hz);
+        kprintf(
+            "apic: timer %llu.%03llu MHz (divide by %u, measured against the TSC over %llu us), "
+            "tick %u Hz in periodic mode",
+            (unsigned long long)(rate_hz / 1000000), (unsigned long long)(rate_hz / 1000 % 1000),
+            TIMER_DIVISOR, (unsigned long long)calibrate_us, hz);
     }
     time_stage(STAGE_CLOCKS);
 }
@@ -161,4 +166,3 @@ void lapic_timer_start(void)
         lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)MAX(rate_hz / hz, 1));
     }
 }
-

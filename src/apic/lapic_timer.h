@@ -1,5 +1,5 @@
-/* The local APIC timer: in periodic mode calibrated against the TSC, then a per-CPU tick at timer.hz, in
- * TSC-deadline mode where the CPU has it (CPUID.1:ECX[24]) and periodic mode otherwise
+/* The local APIC timer: in periodic mode calibrated against the TSC, then a per-CPU tick at
+ * timer.hz, in TSC-deadline mode where the CPU has it (CPUID.1:ECX[24]) and periodic mode otherwise
  * (SDM vol. 3A §11.5.4). */
 #ifndef CADRE_LAPIC_TIMER_H
 #define CADRE_LAPIC_TIMER_H

@@ -2,7 +2,8 @@
  * in the local APICs' range that names the CPU, and a data word that names the vector (SDM
  * vol. 3A §11.11, figures 11-24 and 11-25).  Built from fields as the SDM names them, like the
  * ICR (ipi.h) and the I/O APIC's redirection entries (ioapic.h):
- *     msi_compose(&(struct msi){ .dest = apic_id, .vector = v, .delivery = DELIVERY_FIXED }, &msg); */
+ *     msi_compose(&(struct msi){ .dest = apic_id, .vector = v, .delivery = DELIVERY_FIXED }, &msg);
+ */
 #ifndef CADRE_MSI_H
 #define CADRE_MSI_H
 
@@ -10,8 +11,8 @@
 #include "lib/compiler.h"
 
 /* Message address register (§11.11.1) */
-#define MSI_ADDR_BASE 0xfee00000u     /* bits 31:20 are 0xFEE */
-#define MSI_ADDR_DEST_SHIFT 12        /* bits 19:12: destination ID */
+#define MSI_ADDR_BASE 0xfee00000u /* bits 31:20 are 0xFEE */
+#define MSI_ADDR_DEST_SHIFT 12    /* bits 19:12: destination ID */
 #define MSI_ADDR_DEST_MASK 0xffu
 #define MSI_ADDR_REDIRECTION_HINT 0x8 /* bit 3: RH */
 #define MSI_ADDR_DEST_LOGICAL 0x4     /* bit 2: DM */
@@ -54,6 +55,9 @@ uint32_t msi_dest_limit(void);
 bool msi_compose(const struct msi *m, struct msi_msg *out);
 /* The APIC ID and vector a message names (for the console and the tests). */
 uint32_t msi_msg_dest(const struct msi_msg *msg);
-static inline uint8_t msi_msg_vector(const struct msi_msg *msg) { return msg->data & MSI_DATA_VECTOR_MASK; }
+static inline uint8_t msi_msg_vector(const struct msi_msg *msg)
+{
+    return msg->data & MSI_DATA_VECTOR_MASK;
+}
 
 #endif

@@ -10,12 +10,12 @@ uintptr_t boot_info_phys;
 static const char *mem_type_name(uint32_t t)
 {
     switch (t) {
-    case MB2_MEM_AVAILABLE: return "available";
-    case MB2_MEM_RESERVED: return "reserved";
-    case MB2_MEM_ACPI_RECLAIMABLE: return "ACPI reclaimable";
-    case MB2_MEM_NVS: return "ACPI NVS";
-    case MB2_MEM_BADRAM: return "bad RAM";
-    default: return NULL;
+        case MB2_MEM_AVAILABLE: return "available";
+        case MB2_MEM_RESERVED: return "reserved";
+        case MB2_MEM_ACPI_RECLAIMABLE: return "ACPI reclaimable";
+        case MB2_MEM_NVS: return "ACPI NVS";
+        case MB2_MEM_BADRAM: return "bad RAM";
+        default: return NULL;
     }
 }
 
@@ -29,7 +29,8 @@ void bootinfo_init(uintptr_t phys)
     if (bi->nproblems)
         kprintf("%s%s", bi->problem, bi->nproblems > 1 ? " (and more problems)" : "");
     if (rc)
-        kprintf("multiboot2: warning: information at 0x%lx unreadable past that point; going on with what was read",
+        kprintf("multiboot2: warning: information at 0x%lx unreadable past that point; going on "
+                "with what was read",
                 (unsigned long)phys);
     kprintf("multiboot2: %u bytes, %u tags at 0x%lx; loader \"%s\"", bi->total_size, bi->ntags,
             (unsigned long)phys, bi->loader[0] ? bi->loader : "(unnamed)");
@@ -52,13 +53,14 @@ void bootinfo_init(uintptr_t phys)
             (unsigned long long)(usable >> 10), (unsigned long long)(usable >> 20), bi->mmap_count);
     if (bi->efi)
         kprintf("multiboot2: started by UEFI firmware: EFI system table at %#llx (tag %u)%s%s",
-                (unsigned long long)bi->efi_systab, bi->efi_systab_tag, bi->efi_mmap ? ", EFI memory map" : "",
+                (unsigned long long)bi->efi_systab, bi->efi_systab_tag,
+                bi->efi_mmap ? ", EFI memory map" : "",
                 bi->efi_boot_services ? ", boot services running" : "");
     else
         kprintf("multiboot2: started by BIOS firmware (no EFI system table tag)");
     if (bi->rsdp_len)
-        kprintf("multiboot2: ACPI RSDP revision %s (tag %u)", bi->rsdp_tag == MB2_TAG_ACPI_NEW ? "2+" : "1",
-                bi->rsdp_tag);
+        kprintf("multiboot2: ACPI RSDP revision %s (tag %u)",
+                bi->rsdp_tag == MB2_TAG_ACPI_NEW ? "2+" : "1", bi->rsdp_tag);
     else
         kprintf("multiboot2: no ACPI RSDP tag");
 }

@@ -67,17 +67,22 @@ static void read_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size)
     }
     uint32_t esize = rd32(tag + 8);
     if (esize < 24 || esize % 8) {
-        problem(bi, "multiboot2: memory map entry size %u is not a multiple of 8 of at least 24 (skipped)", esize);
+        problem(
+            bi,
+            "multiboot2: memory map entry size %u is not a multiple of 8 of at least 24 (skipped)",
+            esize);
         return;
     }
     if ((size - 16) % esize)
-        problem(bi, "multiboot2: memory map tag has %u stray bytes after its entries", (size - 16) % esize);
+        problem(bi, "multiboot2: memory map tag has %u stray bytes after its entries",
+                (size - 16) % esize);
     bi->mmap_count = 0;
     /* esize <= size - off, not off + esize <= size: a huge entry size would wrap the sum. */
     for (uint32_t off = 16; esize <= size - off; off += esize) {
         if (bi->mmap_count == MB2_MAX_MMAP) {
             bi->mmap_truncated = true;
-            problem(bi, "multiboot2: more than %d memory map entries; kept the first %d", MB2_MAX_MMAP, MB2_MAX_MMAP);
+            problem(bi, "multiboot2: more than %d memory map entries; kept the first %d",
+                    MB2_MAX_MMAP, MB2_MAX_MMAP);
             break;
         }
         struct mb2_mmap_entry *e = &bi->mmap[bi->mmap_count++];
@@ -113,12 +118,15 @@ static void read_rsdp(struct boot_info *bi, uint32_t type, const uint8_t *tag, u
 #define FB_INDEXED_LEN (FB_COMMON_LEN + 2) /* u16 number of colours, then the palette */
 #define FB_MAX_BPP 32
 
-static bool colour_fits(struct boot_info *bi, const char *name, uint8_t pos, uint8_t size, uint8_t bpp)
+static bool colour_fits(struct boot_info *bi, const char *name, uint8_t pos, uint8_t size,
+                        uint8_t bpp)
 {
     if (size && pos + size <= bpp)
         return true;
-    problem(bi, "multiboot2: framebuffer %s field at bit %u, %u bits wide, does not fit %u bpp (skipped)",
-            name, pos, size, bpp);
+    problem(
+        bi,
+        "multiboot2: framebuffer %s field at bit %u, %u bits wide, does not fit %u bpp (skipped)",
+        name, pos, size, bpp);
     return false;
 }
 
@@ -132,26 +140,34 @@ static void read_framebuffer(struct boot_info *bi, const uint8_t *tag, uint32_t 
         problem(bi, "multiboot2: a second framebuffer tag (skipped)");
         return;
     }
-    struct mb2_framebuffer fb = { .addr = rd64(tag + 8), .pitch = rd32(tag + 16), .width = rd32(tag + 20),
-                                  .height = rd32(tag + 24), .bpp = tag[28], .type = tag[29] };
+    struct mb2_framebuffer fb = { .addr = rd64(tag + 8),
+                                  .pitch = rd32(tag + 16),
+                                  .width = rd32(tag + 20),
+                                  .height = rd32(tag + 24),
+                                  .bpp = tag[28],
+                                  .type = tag[29] };
     if (!fb.width || !fb.height || !fb.bpp || fb.bpp > FB_MAX_BPP || !fb.addr) {
-        problem(bi, "multiboot2: framebuffer of %ux%ux%u at 0x%llx is impossible (skipped)", fb.width,
-                fb.height, fb.bpp, (unsigned long long)fb.addr);
+        problem(bi, "multiboot2: framebuffer of %ux%ux%u at 0x%llx is impossible (skipped)",
+                fb.width, fb.height, fb.bpp, (unsigned long long)fb.addr);
         return;
     }
     if ((uint64_t)fb.width * fb.bpp > (uint64_t)fb.pitch * 8) {
-        problem(bi, "multiboot2: framebuffer pitch %u is less than its width %u x %u bpp (skipped)", fb.pitch,
-                fb.width, fb.bpp);
+        problem(bi, "multiboot2: framebuffer pitch %u is less than its width %u x %u bpp (skipped)",
+                fb.pitch, fb.width, fb.bpp);
         return;
     }
     if (fb.addr > UINT64_MAX - (uint64_t)fb.pitch * fb.height) {
-        problem(bi, "multiboot2: framebuffer at 0x%llx runs past the end of the address space (skipped)",
-                (unsigned long long)fb.addr);
+        problem(
+            bi,
+            "multiboot2: framebuffer at 0x%llx runs past the end of the address space (skipped)",
+            (unsigned long long)fb.addr);
         return;
     }
     if (fb.type == MB2_FB_RGB) {
         if (size < FB_RGB_LEN) {
-            problem(bi, "multiboot2: RGB framebuffer tag of %u bytes has no colour fields (skipped)", size);
+            problem(bi,
+                    "multiboot2: RGB framebuffer tag of %u bytes has no colour fields (skipped)",
+                    size);
             return;
         }
         fb.red_pos = tag[32];
@@ -190,72 +206,72 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *bi)
                 avail, MB2_MAX_TOTAL_SIZE);
         return -1;
     }
-    for (uint32_t off = MB2_INFO_HEADER;; off = (uint32_t)ALIGN_UP((uint64_t)off + rd32(base + off + 4), MB2_TAG_ALIGN)) {
+    for (uint32_t off = MB2_INFO_HEADER;;
+         off = (uint32_t)ALIGN_UP((uint64_t)off + rd32(base + off + 4), MB2_TAG_ALIGN)) {
         if (off + MB2_TAG_HEADER > total) {
-            problem(bi, "multiboot2: tag list runs past its total size %u without an end tag", total);
+            problem(bi, "multiboot2: tag list runs past its total size %u without an end tag",
+                    total);
             return -1;
         }
         const uint8_t *tag = base + off;
         uint32_t type = rd32(tag), size = rd32(tag + 4);
         if (size < MB2_TAG_HEADER || size > total - off) {
-            problem(bi, "multiboot2: tag %u at offset %u has size %u, outside the information (%u bytes)",
-                    type, off, size, total);
+            problem(
+                bi,
+                "multiboot2: tag %u at offset %u has size %u, outside the information (%u bytes)",
+                type, off, size, total);
             return -1;
         }
         bi->ntags++;
         switch (type) {
-        case MB2_TAG_END:
-            if (size != MB2_TAG_HEADER)
-                problem(bi, "multiboot2: end tag has size %u, not 8", size);
-            return 0;
-        case MB2_TAG_CMDLINE:
-            bi->has_cmdline = copy_string(bi, "command line", tag + 8, size - 8, bi->cmdline, sizeof bi->cmdline);
-            break;
-        case MB2_TAG_LOADER_NAME:
-            copy_string(bi, "boot loader name", tag + 8, size - 8, bi->loader, sizeof bi->loader);
-            break;
-        case MB2_TAG_BASIC_MEMINFO:
-            if (size < 16) {
-                problem(bi, "multiboot2: basic memory tag of %u bytes is too short (skipped)", size);
+            case MB2_TAG_END:
+                if (size != MB2_TAG_HEADER)
+                    problem(bi, "multiboot2: end tag has size %u, not 8", size);
+                return 0;
+            case MB2_TAG_CMDLINE:
+                bi->has_cmdline = copy_string(bi, "command line", tag + 8, size - 8, bi->cmdline,
+                                              sizeof bi->cmdline);
+                break;
+            case MB2_TAG_LOADER_NAME:
+                copy_string(bi, "boot loader name", tag + 8, size - 8, bi->loader,
+                            sizeof bi->loader);
+                break;
+            case MB2_TAG_BASIC_MEMINFO:
+                if (size < 16) {
+                    problem(bi, "multiboot2: basic memory tag of %u bytes is too short (skipped)",
+                            size);
+                    break;
+                }
+                bi->has_meminfo = true;
+                bi->mem_lower_kib = rd32(tag + 8);
+                bi->mem_upper_kib = rd32(tag + 12);
+                break;
+            case MB2_TAG_MMAP: read_mmap(bi, tag, size); break;
+            case MB2_TAG_FRAMEBUFFER:
+                bi->fb_tag = true;
+                read_framebuffer(bi, tag, size);
+                break;
+            case MB2_TAG_ACPI_OLD:
+            case MB2_TAG_ACPI_NEW: read_rsdp(bi, type, tag, size); break;
+            case MB2_TAG_EFI32:
+            case MB2_TAG_EFI64: {
+                /* u32 type, u32 size, then a u32 (tag 11) or u64 (tag 12) pointer (§3.6.12-13) */
+                uint32_t need = MB2_TAG_HEADER + (type == MB2_TAG_EFI32 ? 4 : 8);
+                if (size < need) {
+                    problem(bi,
+                            "multiboot2: EFI system table tag %u of %u bytes is too short, needs "
+                            "%u (skipped)",
+                            type, size, need);
+                    break;
+                }
+                bi->efi = true;
+                bi->efi_systab_tag = type;
+                bi->efi_systab = type == MB2_TAG_EFI32 ? rd32(tag + 8) : rd64(tag + 8);
                 break;
             }
-            bi->has_meminfo = true;
-            bi->mem_lower_kib = rd32(tag + 8);
-            bi->mem_upper_kib = rd32(tag + 12);
-            break;
-        case MB2_TAG_MMAP:
-            read_mmap(bi, tag, size);
-            break;
-        case MB2_TAG_FRAMEBUFFER:
-            bi->fb_tag = true;
-            read_framebuffer(bi, tag, size);
-            break;
-        case MB2_TAG_ACPI_OLD:
-        case MB2_TAG_ACPI_NEW:
-            read_rsdp(bi, type, tag, size);
-            break;
-        case MB2_TAG_EFI32:
-        case MB2_TAG_EFI64: {
-            /* u32 type, u32 size, then a u32 (tag 11) or u64 (tag 12) pointer (§3.6.12-13) */
-            uint32_t need = MB2_TAG_HEADER + (type == MB2_TAG_EFI32 ? 4 : 8);
-            if (size < need) {
-                problem(bi, "multiboot2: EFI system table tag %u of %u bytes is too short, needs %u (skipped)",
-                        type, size, need);
-                break;
-            }
-            bi->efi = true;
-            bi->efi_systab_tag = type;
-            bi->efi_systab = type == MB2_TAG_EFI32 ? rd32(tag + 8) : rd64(tag + 8);
-            break;
-        }
-        case MB2_TAG_EFI_MMAP:
-            bi->efi_mmap = true;
-            break;
-        case MB2_TAG_EFI_BS:
-            bi->efi_boot_services = true;
-            break;
-        default:
-            break; /* tags we do not use */
+            case MB2_TAG_EFI_MMAP: bi->efi_mmap = true; break;
+            case MB2_TAG_EFI_BS: bi->efi_boot_services = true; break;
+            default: break; /* tags we do not use */
         }
     }
 }

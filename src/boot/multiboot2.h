@@ -48,9 +48,9 @@ enum {
 
 /* The framebuffer info tag (§3.6.12) */
 struct mb2_framebuffer {
-    uint64_t addr; /* physical */
-    uint32_t pitch;          /* bytes a row */
-    uint32_t width, height;  /* pixels (characters for EGA text) */
+    uint64_t addr;          /* physical */
+    uint32_t pitch;         /* bytes a row */
+    uint32_t width, height; /* pixels (characters for EGA text) */
     uint8_t bpp, type;
     /* MB2_FB_RGB: each colour's lowest bit and its width in bits */
     uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;

@@ -17,10 +17,9 @@ struct kernel_param {
     const char *help;
 };
 
-#define KERNEL_PARAM(name, fn, help)                                                         \
-    static const struct kernel_param kparam_##fn __used __section(".kparam") __aligned(8) = { \
-        name, fn, help                                                                       \
-    }
+#define KERNEL_PARAM(name, fn, help)                                         \
+    static const struct kernel_param kparam_##fn __used __section(".kparam") \
+        __aligned(8) = { name, fn, help }
 
 /* Parses and applies every option; returns how many were rejected. */
 unsigned cmdline_apply(const char *cmdline);

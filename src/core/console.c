@@ -1,9 +1,9 @@
 #include "core/console.h"
 
+#include "core/time.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
 #include "cpu/spinlock.h"
-#include "core/time.h"
 #include "lib/printf.h"
 
 /* The console is a log buffer plus one printer (docs/console.md).
@@ -42,7 +42,7 @@
 #define OUT_MAX (3 * LINE_MAX) /* prefixes and \xNN escapes make a message longer */
 #define OUT_RESERVE 96         /* room kept for the newline and the "message cut" line */
 #define LOG_SIZE (256 * 1024)
-#define NMI_TEXT_SIZE 4096     /* a backtrace is about 2 KB */
+#define NMI_TEXT_SIZE 4096 /* a backtrace is about 2 KB */
 #define NOTE_MAX 128
 #define NO_CPU (-1)
 #define TAKEOVER_WAIT_US 500000
@@ -171,12 +171,14 @@ static void buf_unlock(void) { __atomic_store_n(&buf_owner, NO_CPU, __ATOMIC_REL
 static size_t format_prefix(char *buf, size_t size, unsigned cpu)
 {
     uint64_t us = time_since_boot_us();
-    return (size_t)snprintf(buf, size, "[%05llu.%06llu] cpu%u: ", (unsigned long long)(us / 1000000),
+    return (size_t)snprintf(buf, size,
+                            "[%05llu.%06llu] cpu%u: ", (unsigned long long)(us / 1000000),
                             (unsigned long long)(us % 1000000), cpu);
 }
 
 /* One line of the console's own, for the notes about lost text. */
-static size_t format_note(char *buf, size_t size, unsigned cpu, const char *fmt, ...) __printf(4, 5);
+static size_t format_note(char *buf, size_t size, unsigned cpu, const char *fmt, ...)
+    __printf(4, 5);
 static size_t format_note(char *buf, size_t size, unsigned cpu, const char *fmt, ...)
 {
     va_list ap;
@@ -207,7 +209,8 @@ static void put_locked(int me, const char *ring, size_t size, uint64_t from, siz
 {
     if (dropped) {
         char note[NOTE_MAX];
-        size_t k = format_note(note, sizeof note, (unsigned)me, "console: %llu bytes lost: the log buffer was full",
+        size_t k = format_note(note, sizeof note, (unsigned)me,
+                               "console: %llu bytes lost: the log buffer was full",
                                (unsigned long long)dropped);
         if (!room(k + n)) {
             dropped += n;
@@ -239,9 +242,10 @@ static void take_nmi_texts_locked(int me)
         uint64_t lost = __atomic_exchange_n(&t->lost, 0, __ATOMIC_ACQ_REL);
         if (lost) {
             char note[NOTE_MAX];
-            size_t k = format_note(note, sizeof note, (unsigned)me,
-                                   "console: %llu bytes printed in NMI context on cpu%u lost: its buffer was full",
-                                   (unsigned long long)lost, c);
+            size_t k = format_note(
+                note, sizeof note, (unsigned)me,
+                "console: %llu bytes printed in NMI context on cpu%u lost: its buffer was full",
+                (unsigned long long)lost, c);
             put_locked(me, note, k, 0, k);
         }
     }
@@ -313,7 +317,8 @@ static void flush(int me)
             if (t == h)
                 break;
             /* A panic elsewhere stops the printing at the next line's start, not inside one. */
-            for (; t != h && printed < FLUSH_BUDGET && !(at_column0 && panic_elsewhere(me)); printed++) {
+            for (; t != h && printed < FLUSH_BUDGET && !(at_column0 && panic_elsewhere(me));
+                 printed++) {
                 if (READ_ONCE(printer) != me) { /* a panicking CPU could wait no longer */
                     if (this_cpu_read(stop_deferred))
                         stop_here();
@@ -356,7 +361,8 @@ void console_lock(void)
     }
     struct backoff backoff = BACKOFF_INIT;
     uint32_t free = 0;
-    while (!__atomic_compare_exchange_n(&block, &free, mine | 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+    while (!__atomic_compare_exchange_n(&block, &free, mine | 1, false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED)) {
         free = 0;
         backoff_wait(&backoff);
     }
@@ -398,8 +404,8 @@ uint64_t console_dropped_bytes(void) { return READ_ONCE(dropped_total); }
 void console_flush_pending(void)
 {
     int me = (int)cpu_id();
-    if ((READ_ONCE(head) == READ_ONCE(tail) && !READ_ONCE(nmi_text_waiting)) || READ_ONCE(printer) != NO_CPU ||
-        in_handler() || READ_ONCE(panic_owner) != NO_CPU)
+    if ((READ_ONCE(head) == READ_ONCE(tail) && !READ_ONCE(nmi_text_waiting)) ||
+        READ_ONCE(printer) != NO_CPU || in_handler() || READ_ONCE(panic_owner) != NO_CPU)
         return;
     flush(me);
 }
@@ -416,10 +422,7 @@ static int wait_for_release(const int *owner, int me, uint64_t deadline)
     return o;
 }
 
-void console_panic_enter(void)
-{
-    __atomic_store_n(&panic_owner, (int)cpu_id(), __ATOMIC_SEQ_CST);
-}
+void console_panic_enter(void) { __atomic_store_n(&panic_owner, (int)cpu_id(), __ATOMIC_SEQ_CST); }
 
 /* The panicking CPU's first write: the printer and the buffer become its own (after a bounded
  * wait for the CPUs that had them), and what was buffered before the panic is printed first. */
@@ -446,19 +449,21 @@ static void panic_takeover(int me)
     char note[NOTE_MAX];
     size_t k;
     if (dropped) {
-        k = format_note(note, sizeof note, (unsigned)me, "console: %llu bytes lost: the log buffer was full",
+        k = format_note(note, sizeof note, (unsigned)me,
+                        "console: %llu bytes lost: the log buffer was full",
                         (unsigned long long)dropped);
         emit_str(me, note, k);
         dropped = 0;
     }
     if (held_printer != NO_CPU && held_printer != me) {
-        k = format_note(note, sizeof note, (unsigned)me, "console: took the console over from cpu%d, which was printing",
+        k = format_note(note, sizeof note, (unsigned)me,
+                        "console: took the console over from cpu%d, which was printing",
                         held_printer);
         emit_str(me, note, k);
     }
     if (held_buffer != NO_CPU && held_buffer != me) {
-        k = format_note(note, sizeof note, (unsigned)me, "console: took the log buffer over from cpu%d, which held it",
-                        held_buffer);
+        k = format_note(note, sizeof note, (unsigned)me,
+                        "console: took the log buffer over from cpu%d, which held it", held_buffer);
         emit_str(me, note, k);
     }
 }
@@ -483,7 +488,8 @@ void console_flush(void)
     uint64_t last_tail = READ_ONCE(tail);
     bool took_over = false;
     flush(me);
-    while ((READ_ONCE(head) != READ_ONCE(tail) || READ_ONCE(printer) != NO_CPU || READ_ONCE(nmi_text_waiting)) &&
+    while ((READ_ONCE(head) != READ_ONCE(tail) || READ_ONCE(printer) != NO_CPU ||
+            READ_ONCE(nmi_text_waiting)) &&
            !panic_elsewhere(me)) {
         cpu_relax();
         flush(me);
@@ -500,8 +506,8 @@ void console_flush(void)
         took_over = true; /* its loop sees it is no longer the printer and stops */
         char note[NOTE_MAX];
         size_t k = format_note(note, sizeof note, (unsigned)me,
-                               "console: cpu%d printed nothing for %u ms; cpu%d prints the rest", stalled,
-                               FLUSH_WAIT_US / 1000, me);
+                               "console: cpu%d printed nothing for %u ms; cpu%d prints the rest",
+                               stalled, FLUSH_WAIT_US / 1000, me);
         append(me, note, k);
         deadline = time_deadline_us(FLUSH_WAIT_US);
     }
@@ -567,7 +573,8 @@ static bool deliver(int me, const char *s, size_t n)
     int blocker;
     struct backoff backoff = BACKOFF_INIT;
     /* Another CPU's block is being written: wait for its end (it only appends). */
-    while ((blocker = block_owner_of(READ_ONCE(block))) != NO_CPU && blocker != me && !panic_elsewhere(me))
+    while ((blocker = block_owner_of(READ_ONCE(block))) != NO_CPU && blocker != me &&
+           !panic_elsewhere(me))
         backoff_wait(&backoff);
     append(me, s, n);
     bool print = block_owner_of(READ_ONCE(block)) != me && !in_handler();

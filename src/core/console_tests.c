@@ -4,16 +4,17 @@
  * interrupts on (a handler's unlock restoring the interrupted code's IF). */
 #include "core/console.h"
 
+#include "core/time.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
 #include "irq/nmi.h"
 #include "ktest/ktest.h"
-#include "core/time.h"
 #include "smp/smp_call.h"
 
 #define LOCK_NMIS 3000
 #define LOCK_BACKTRACE_EVERY 500
-#define LOCK_NMI_WAIT_US 2000000 /* a bound, not a figure: a vCPU may wait that long for a host core */
+#define LOCK_NMI_WAIT_US \
+    2000000 /* a bound, not a figure: a vCPU may wait that long for a host core */
 #define LOCK_START_WAIT_US 1000000
 
 static struct {
@@ -61,7 +62,8 @@ KTEST(console_lock_survives_nmis)
     locker.loops = locker.not_held = locker.still_held = 0;
     uint32_t if_on = READ_ONCE(per_cpu(target, nmi_if_on));
     KEXPECT(smp_run_in_idle(target, lock_loop, NULL) == 0);
-    KEXPECTF(wait_for(&locker.loops, 0, LOCK_START_WAIT_US), "cpu%u never ran the lock loop", target);
+    KEXPECTF(wait_for(&locker.loops, 0, LOCK_START_WAIT_US), "cpu%u never ran the lock loop",
+             target);
     unsigned missed = 0;
     for (unsigned i = 0; i < LOCK_NMIS; i++) {
         uint64_t before = READ_ONCE(per_cpu(target, nmi_count));
@@ -73,15 +75,18 @@ KTEST(console_lock_survives_nmis)
     while (!smp_idle_work_done(target) && !time_after(deadline))
         cpu_relax();
     console_flush();
-    ktest_log("cpu%u: %llu lock/unlock rounds under %u NMIs", target, (unsigned long long)locker.loops,
-              LOCK_NMIS);
+    ktest_log("cpu%u: %llu lock/unlock rounds under %u NMIs", target,
+              (unsigned long long)locker.loops, LOCK_NMIS);
     KEXPECTF(smp_idle_work_done(target), "cpu%u's lock loop did not end", target);
     KEXPECTF(!missed, "%u of %u NMIs were not taken", missed, LOCK_NMIS);
-    KEXPECTF(!locker.not_held, "%llu times console_lock() returned without this cpu holding the lock",
+    KEXPECTF(!locker.not_held,
+             "%llu times console_lock() returned without this cpu holding the lock",
              (unsigned long long)locker.not_held);
     KEXPECTF(!locker.still_held, "%llu times the lock was still held after console_unlock()",
              (unsigned long long)locker.still_held);
-    KEXPECTF(READ_ONCE(per_cpu(target, nmi_if_on)) == if_on, "%u NMI handlers on cpu%u ended with IF=1",
+    KEXPECTF(READ_ONCE(per_cpu(target, nmi_if_on)) == if_on,
+             "%u NMI handlers on cpu%u ended with IF=1",
              READ_ONCE(per_cpu(target, nmi_if_on)) - if_on, target);
-    KEXPECTF(console_lock_owner() == -1, "the console lock is held by cpu%d after the test", console_lock_owner());
+    KEXPECTF(console_lock_owner() == -1, "the console lock is held by cpu%d after the test",
+             console_lock_owner());
 }

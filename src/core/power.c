@@ -1,7 +1,7 @@
 #include "core/power.h"
 
-#include "cpu/cpu.h"
 #include "core/console.h"
+#include "cpu/cpu.h"
 
 static bool (*off_method)(void);
 static const char *off_name;
@@ -30,7 +30,8 @@ __noreturn void power_off(void)
 {
     kprintf("cadre: powering off");
     if (!power_off_registered())
-        kprintf("cadre: %s is not available; using isa-debug-exit", off_name ? off_name : "ACPI S5");
+        kprintf("cadre: %s is not available; using isa-debug-exit",
+                off_name ? off_name : "ACPI S5");
     qemu_exit(QEMU_EXIT_POWEROFF);
     kprintf("cadre: could not power off (no ACPI S5, no isa-debug-exit): halting");
     halt_forever();

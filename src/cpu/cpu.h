@@ -5,9 +5,18 @@
 #include "cpu/x86.defs.h"
 #include "lib/compiler.h"
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;
@@ -44,19 +53,24 @@ struct cpuid_regs {
 static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 {
     struct cpuid_regs r;
-    __asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+    __asm__ volatile("cpuid"
+                     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+                     : "a"(leaf), "c"(subleaf));
     return r;
 }
 static inline uint32_t cpuid_max_leaf(void) { return cpuid(0, 0).eax; }
 
-#define DEFINE_CR(n)                                                                     \
-    static inline uint64_t read_cr##n(void)                                              \
-    {                                                                                    \
-        uint64_t v;                                                                      \
-        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                                \
-        return v;                                                                        \
-    }                                                                                    \
-    static inline void write_cr##n(uint64_t v) { __asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); }
+#define DEFINE_CR(n)                                               \
+    static inline uint64_t read_cr##n(void)                        \
+    {                                                              \
+        uint64_t v;                                                \
+        __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+        return v;                                                  \
+    }                                                              \
+    static inline void write_cr##n(uint64_t v)                     \
+    {                                                              \
+        __asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+    }
 DEFINE_CR(0)
 DEFINE_CR(2)
 DEFINE_CR(3)

@@ -1,26 +1,27 @@
 /* In-kernel tests of the per-CPU design: GS, the canary, the stacks each trap runs on, the
  * IRQ stack switch, the fixup table, the page rights (docs/testing.md). */
-#include "cpu/cpu.h"
-#include "smp/cpu_init.h"
-#include "cpu/extable.h"
-#include "irq/idt.h"
-#include "cpu/percpu.h"
-#include "debug/stacks.h"
-#include "irq/irq.h"
 #include "apic/ipi.h"
-#include "cpu/vectors.h"
-#include "ktest/ktest.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/extable.h"
+#include "cpu/percpu.h"
+#include "cpu/vectors.h"
+#include "debug/stacks.h"
+#include "irq/idt.h"
+#include "irq/irq.h"
+#include "ktest/ktest.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "smp/cpu_init.h"
 
 static bool on_stack(uintptr_t sp, struct percpu_stack st) { return sp >= st.lo && sp < st.hi; }
 
 KTEST(percpu_gs_self)
 {
     struct percpu *pc = this_cpu();
-    KEXPECTF(rdmsr(MSR_GS_BASE) == (uintptr_t)pc, "IA32_GS_BASE %lx, area %p", (unsigned long)rdmsr(MSR_GS_BASE), pc);
+    KEXPECTF(rdmsr(MSR_GS_BASE) == (uintptr_t)pc, "IA32_GS_BASE %lx, area %p",
+             (unsigned long)rdmsr(MSR_GS_BASE), pc);
     uint64_t at0;
     __asm__ volatile("mov %%gs:0, %0" : "=r"(at0));
     KEXPECTF(at0 == (uintptr_t)pc, "%%gs:0 = %lx, area %p", (unsigned long)at0, pc);
@@ -61,7 +62,8 @@ KTEST(trap_bp_returns)
     __asm__ volatile("int3");
     uintptr_t sp = this_cpu_read(last_bp_rsp);
     KEXPECTF(sp != 0, "the #BP handler did not run");
-    KEXPECTF(on_stack(sp, this_cpu()->kernel_stack), "#BP ran at %lx, not on the kernel stack", (unsigned long)sp);
+    KEXPECTF(on_stack(sp, this_cpu()->kernel_stack), "#BP ran at %lx, not on the kernel stack",
+             (unsigned long)sp);
 }
 
 KTEST(trap_db_single_step_ist3)
@@ -71,7 +73,10 @@ KTEST(trap_db_single_step_ist3)
     __asm__ volatile("pushfq\n\t"
                      "orq %0, (%%rsp)\n\t"
                      "popfq\n\t"
-                     "nop" : : "i"(RFLAGS_TF) : "memory", "cc");
+                     "nop"
+                     :
+                     : "i"(RFLAGS_TF)
+                     : "memory", "cc");
     uintptr_t sp = this_cpu_read(last_db_rsp);
     KEXPECTF(sp != 0, "the #DB handler did not run");
     KEXPECTF(on_stack(sp, this_cpu()->ist_stack[IST_DB]), "#DB ran at %lx, not on the IST3 stack",
@@ -123,9 +128,12 @@ KTEST(irq_stack_nesting)
     irq_clear_handler(VEC_IPI_TEST_HIGH);
     struct percpu_stack irq = this_cpu()->irq_stack;
     KEXPECTF(inner_hits == 1, "the nested IPI arrived %u times", inner_hits);
-    KEXPECTF(on_stack(outer_sp, irq), "outer handler at %lx, not on the IRQ stack", (unsigned long)outer_sp);
-    KEXPECTF(on_stack(inner_sp, irq), "nested handler at %lx, not on the IRQ stack", (unsigned long)inner_sp);
-    KEXPECTF(inner_sp < outer_sp, "nested handler did not continue below the outer one (switched again?)");
+    KEXPECTF(on_stack(outer_sp, irq), "outer handler at %lx, not on the IRQ stack",
+             (unsigned long)outer_sp);
+    KEXPECTF(on_stack(inner_sp, irq), "nested handler at %lx, not on the IRQ stack",
+             (unsigned long)inner_sp);
+    KEXPECTF(inner_sp < outer_sp,
+             "nested handler did not continue below the outer one (switched again?)");
     KEXPECTF(outer_count == 1 && inner_count == 2, "irq_count %u / %u", outer_count, inner_count);
     KEXPECT(this_cpu_read(irq_count) == 0);
 }
@@ -156,7 +164,8 @@ KTEST(irq_stack_hardware_ipi)
     irq_restore(irqs);
     irq_clear_handler(VEC_IPI_TEST);
     KEXPECTF(ipi_hits == 1, "self-IPI arrived %u times", ipi_hits);
-    KEXPECTF(on_stack(ipi_sp, this_cpu()->irq_stack), "IPI handler at %lx, not on the IRQ stack", (unsigned long)ipi_sp);
+    KEXPECTF(on_stack(ipi_sp, this_cpu()->irq_stack), "IPI handler at %lx, not on the IRQ stack",
+             (unsigned long)ipi_sp);
     KEXPECT(ipi_count == 1);
 }
 
@@ -186,7 +195,8 @@ KTEST(rdmsr_safe_missing_msr)
     /* 0x4b564dff is in KVM's paravirtual range and not defined; nothing defines 0xdeadbeef. */
     int rc = rdmsr_safe(0xdeadbeef, &v);
     if (rc == 0 && under_tcg()) {
-        ktest_skip("QEMU TCG reads unknown MSRs as 0 instead of raising #GP (make test-kvm runs this)");
+        ktest_skip(
+            "QEMU TCG reads unknown MSRs as 0 instead of raising #GP (make test-kvm runs this)");
         return;
     }
     KEXPECTF(rc == -1, "rdmsr_safe(0xdeadbeef) returned %d", rc);
@@ -213,9 +223,11 @@ KTEST(paging_section_rights)
     uint64_t idt = flags_of(idt_gate(0));
     KEXPECTF((idt & PTE_P) && !(idt & PTE_W), "IDT pte %lx", (unsigned long)idt);
     struct percpu *pc = this_cpu();
-    KEXPECTF(!(flags_of((void *)(pc->irq_stack.lo - 1)) & PTE_P), "the IRQ stack's guard page is mapped");
+    KEXPECTF(!(flags_of((void *)(pc->irq_stack.lo - 1)) & PTE_P),
+             "the IRQ stack's guard page is mapped");
     for (unsigned i = 1; i <= IST_COUNT; i++)
-        KEXPECTF(!(flags_of((void *)(pc->ist_stack[i].lo - 1)) & PTE_P), "IST%u's guard page is mapped", i);
+        KEXPECTF(!(flags_of((void *)(pc->ist_stack[i].lo - 1)) & PTE_P),
+                 "IST%u's guard page is mapped", i);
     KEXPECT(read_cr0() & CR0_WP);
 }
 

@@ -23,11 +23,10 @@ static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
     uint32_t lo = 0, hi = 0;
     int err = 0;
     __asm__ volatile("1: rdmsr\n"
-                     "2:\n\t" EXTABLE_ENTRY(1b, 3f)
-                     ".pushsection .text.fixup, \"ax\"\n"
-                     "3: movl $-1, %[err]\n\t"
-                     "jmp 2b\n\t"
-                     ".popsection"
+                     "2:\n\t" EXTABLE_ENTRY(1b, 3f) ".pushsection .text.fixup, \"ax\"\n"
+                                                    "3: movl $-1, %[err]\n\t"
+                                                    "jmp 2b\n\t"
+                                                    ".popsection"
                      : [err] "+r"(err), "+a"(lo), "+d"(hi)
                      : "c"(msr));
     *val = (uint64_t)hi << 32 | lo;
@@ -38,11 +37,10 @@ static inline int wrmsr_safe(uint32_t msr, uint64_t val)
 {
     int err = 0;
     __asm__ volatile("1: wrmsr\n"
-                     "2:\n\t" EXTABLE_ENTRY(1b, 3f)
-                     ".pushsection .text.fixup, \"ax\"\n"
-                     "3: movl $-1, %[err]\n\t"
-                     "jmp 2b\n\t"
-                     ".popsection"
+                     "2:\n\t" EXTABLE_ENTRY(1b, 3f) ".pushsection .text.fixup, \"ax\"\n"
+                                                    "3: movl $-1, %[err]\n\t"
+                                                    "jmp 2b\n\t"
+                                                    ".popsection"
                      : [err] "+r"(err)
                      : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
                      : "memory");
@@ -55,11 +53,10 @@ static inline int read_u64_safe(const volatile uint64_t *p, uint64_t *val)
     uint64_t v = 0;
     int err = 0;
     __asm__ volatile("1: movq (%[p]), %[v]\n"
-                     "2:\n\t" EXTABLE_ENTRY(1b, 3f)
-                     ".pushsection .text.fixup, \"ax\"\n"
-                     "3: movl $-1, %[err]\n\t"
-                     "jmp 2b\n\t"
-                     ".popsection"
+                     "2:\n\t" EXTABLE_ENTRY(1b, 3f) ".pushsection .text.fixup, \"ax\"\n"
+                                                    "3: movl $-1, %[err]\n\t"
+                                                    "jmp 2b\n\t"
+                                                    ".popsection"
                      : [err] "+r"(err), [v] "+r"(v)
                      : [p] "r"(p)
                      : "memory");

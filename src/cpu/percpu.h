@@ -1,10 +1,11 @@
 /* The per-CPU area: one per CPU, found through IA32_GS_BASE (docs/percpu.md).
  *
- * Its head follows Linux's fixed_percpu_data (arch/x86/include/asm/processor.h): a self pointer at %gs:0 and the stack-protector
- * canary at %gs:40, where -mstack-protector-guard-reg=gs -mstack-protector-guard-offset=40 makes
- * the compiler look for it.  The words between hold what the interrupt entry needs on every
- * interrupt (IRQ stack, nesting count).  this_cpu_read/this_cpu_write go through a __seg_gs
- * pointer, so each is one gs-relative instruction and the compiler checks the field's type. */
+ * Its head follows Linux's fixed_percpu_data (arch/x86/include/asm/processor.h): a self pointer at
+ * %gs:0 and the stack-protector canary at %gs:40, where -mstack-protector-guard-reg=gs
+ * -mstack-protector-guard-offset=40 makes the compiler look for it.  The words between hold what
+ * the interrupt entry needs on every interrupt (IRQ stack, nesting count).
+ * this_cpu_read/this_cpu_write go through a __seg_gs pointer, so each is one gs-relative
+ * instruction and the compiler checks the field's type. */
 #ifndef CADRE_PERCPU_H
 #define CADRE_PERCPU_H
 
@@ -36,15 +37,15 @@ struct percpu_stack {
 struct irq_desc; /* src/irq/irq.c */
 
 struct percpu {
-    struct percpu *self;    /* %gs:0 */
-    uint64_t irq_stack_top; /* %gs:8: where a hardware interrupt switches to */
-    uint32_t irq_count;     /* %gs:16: interrupts being handled (0 = not on the IRQ stack) */
-    uint32_t nmi_state;     /* %gs:20: 1 while this CPU runs its NMI handler (docs/nmi.md) */
-    uint64_t nmi_work_top;  /* %gs:24: the stack the NMI handler runs on, after IST2 */
-    uint32_t nmi_latched;   /* %gs:32: an NMI arrived while the handler ran; run it again */
+    struct percpu *self;     /* %gs:0 */
+    uint64_t irq_stack_top;  /* %gs:8: where a hardware interrupt switches to */
+    uint32_t irq_count;      /* %gs:16: interrupts being handled (0 = not on the IRQ stack) */
+    uint32_t nmi_state;      /* %gs:20: 1 while this CPU runs its NMI handler (docs/nmi.md) */
+    uint64_t nmi_work_top;   /* %gs:24: the stack the NMI handler runs on, after IST2 */
+    uint32_t nmi_latched;    /* %gs:32: an NMI arrived while the handler ran; run it again */
     uint32_t nmi_swapgs_tmp; /* %gs:36: the NMI entry swapped GS (until it is in the frame) */
-    uint64_t stack_canary; /* %gs:40 */
-    uint32_t cpu;          /* %gs:48: dense CPU number, BSP = 0; never an APIC ID */
+    uint64_t stack_canary;   /* %gs:40 */
+    uint32_t cpu;            /* %gs:48: dense CPU number, BSP = 0; never an APIC ID */
     uint32_t apic_id;
     uint32_t state;        /* enum cpu_state */
     uint32_t in_panic;     /* this CPU is printing a panic report */
@@ -64,13 +65,13 @@ struct percpu {
 
     /* Counters (docs/interrupts.md) */
     uint64_t vector_count[NUM_VECTORS];
-    uint64_t nmi_count;      /* NMI handler runs */
-    uint64_t nmi_repeats;    /* of which for an NMI latched during the handler */
-    uint32_t nmi_requests;   /* NMI_REQ_* bits, set by the CPU that sends the NMI */
+    uint64_t nmi_count;          /* NMI handler runs */
+    uint64_t nmi_repeats;        /* of which for an NMI latched during the handler */
+    uint32_t nmi_requests;       /* NMI_REQ_* bits, set by the CPU that sends the NMI */
     uint32_t nmi_count_requests; /* NMIs sent with NMI_REQ_COUNT, not yet taken */
-    uint32_t nmi_stopped;    /* stopped by another CPU's panic */
-    uint32_t stop_deferred;  /* ... once this CPU, the console's printer, ends its line */
-    uint32_t nmi_if_on;      /* NMI handler runs that ended with IF=1 (a bug; nmi.c) */
+    uint32_t nmi_stopped;        /* stopped by another CPU's panic */
+    uint32_t stop_deferred;      /* ... once this CPU, the console's printer, ends its line */
+    uint32_t nmi_if_on;          /* NMI handler runs that ended with IF=1 (a bug; nmi.c) */
     uint64_t spurious_count;
     /* Work the idle loop runs in task context (smp_run_in_idle) */
     void (*idle_work)(void *);
@@ -81,16 +82,21 @@ struct percpu {
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == PERCPU_SELF, "percpu self");
-_Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_STACK_TOP, "irq stack top");
+_Static_assert(__builtin_offsetof(struct percpu, irq_stack_top) == PERCPU_IRQ_STACK_TOP,
+               "irq stack top");
 _Static_assert(__builtin_offsetof(struct percpu, irq_count) == PERCPU_IRQ_COUNT, "irq count");
 _Static_assert(__builtin_offsetof(struct percpu, nmi_state) == PERCPU_NMI_STATE, "nmi state");
-_Static_assert(__builtin_offsetof(struct percpu, nmi_work_top) == PERCPU_NMI_WORK_TOP, "nmi work top");
+_Static_assert(__builtin_offsetof(struct percpu, nmi_work_top) == PERCPU_NMI_WORK_TOP,
+               "nmi work top");
 _Static_assert(__builtin_offsetof(struct percpu, nmi_latched) == PERCPU_NMI_LATCHED, "nmi latched");
-_Static_assert(__builtin_offsetof(struct percpu, stack_canary) == PERCPU_CANARY, "canary at %gs:40");
+_Static_assert(__builtin_offsetof(struct percpu, stack_canary) == PERCPU_CANARY,
+               "canary at %gs:40");
 _Static_assert(__builtin_offsetof(struct percpu, cpu) == PERCPU_CPU, "percpu cpu");
-_Static_assert(__builtin_offsetof(struct percpu, nmi_swapgs_tmp) == PERCPU_NMI_SWAPGS_TMP, "nmi swapgs");
+_Static_assert(__builtin_offsetof(struct percpu, nmi_swapgs_tmp) == PERCPU_NMI_SWAPGS_TMP,
+               "nmi swapgs");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "user rsp");
-_Static_assert(__builtin_offsetof(struct percpu, syscall_rsp0) == PERCPU_SYSCALL_RSP0, "syscall rsp0");
+_Static_assert(__builtin_offsetof(struct percpu, syscall_rsp0) == PERCPU_SYSCALL_RSP0,
+               "syscall rsp0");
 
 #define this_cpu_ptr_gs() ((struct percpu __seg_gs *)0)
 #define this_cpu_read(field) (this_cpu_ptr_gs()->field)

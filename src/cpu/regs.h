@@ -18,7 +18,8 @@ struct regs {
 
 _Static_assert(sizeof(struct regs) == REGS_SIZE, "isr.asm builds 22 quadwords");
 _Static_assert(__builtin_offsetof(struct regs, vector) == REGS_VECTOR, "frame.defs.h: vector");
-_Static_assert(__builtin_offsetof(struct regs, error_code) == REGS_ERROR_CODE, "frame.defs.h: error code");
+_Static_assert(__builtin_offsetof(struct regs, error_code) == REGS_ERROR_CODE,
+               "frame.defs.h: error code");
 _Static_assert(__builtin_offsetof(struct regs, rip) == REGS_RIP, "frame.defs.h: rip");
 _Static_assert(__builtin_offsetof(struct regs, cs) == REGS_CS, "frame.defs.h: cs");
 _Static_assert(__builtin_offsetof(struct regs, rflags) == REGS_RFLAGS, "frame.defs.h: rflags");
@@ -26,6 +27,9 @@ _Static_assert(__builtin_offsetof(struct regs, rsp) == REGS_RSP, "frame.defs.h: 
 _Static_assert(__builtin_offsetof(struct regs, ss) == REGS_SS, "frame.defs.h: ss");
 
 /* Whether the frame's code segment is ring 3's: its RPL (SDM vol. 3A §3.4.2). */
-static inline bool regs_from_user(const struct regs *r) { return (r->cs & SEL_RPL_MASK) == SEL_RPL_USER; }
+static inline bool regs_from_user(const struct regs *r)
+{
+    return (r->cs & SEL_RPL_MASK) == SEL_RPL_USER;
+}
 
 #endif

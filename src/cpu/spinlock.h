@@ -10,7 +10,10 @@ struct spinlock {
     int locked;
 };
 
-#define SPINLOCK_INIT { 0 }
+#define SPINLOCK_INIT \
+    {                 \
+        0             \
+    }
 #define SPIN_BACKOFF_MAX 1024
 
 /* The one back-off wait of every spin in the kernel: `pause` a number of times that doubles
@@ -19,7 +22,10 @@ struct spinlock {
 struct backoff {
     unsigned spins, max;
 };
-#define BACKOFF_INIT { 1, SPIN_BACKOFF_MAX }
+#define BACKOFF_INIT        \
+    {                       \
+        1, SPIN_BACKOFF_MAX \
+    }
 
 static inline void backoff_wait(struct backoff *b)
 {
@@ -44,7 +50,10 @@ static inline void spin_lock_raw(struct spinlock *l)
     }
 }
 
-static inline void spin_unlock_raw(struct spinlock *l) { __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE); }
+static inline void spin_unlock_raw(struct spinlock *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
 
 /* Returns whether interrupts were on, for spin_unlock(). */
 static inline bool spin_lock(struct spinlock *l)

@@ -27,16 +27,16 @@
 /* int 0x80 (VEC_SYSCALL_GATE in cpu/x86.defs.h) sits in class 8: the device allocator skips it. */
 
 #define VEC_LAPIC_TIMER 0xe0
-#define VEC_IPI_STORM 0xe1    /* class 14: the all-to-all IPI storm test's doorbell */
+#define VEC_IPI_STORM 0xe1     /* class 14: the all-to-all IPI storm test's doorbell */
 #define VEC_IPI_TEST_SAME 0xe2 /* class 14: must wait for a running VEC_IPI_TEST handler */
-#define VEC_IPI_TEST 0xe8     /* class 14: a test IPI that class-15 IPIs may preempt */
-#define VEC_BENCH_PING 0xe9   /* class 14: benchmarks (src/ktest/kbench_ipi.c): CPU 0 -> target */
-#define VEC_BENCH_PONG 0xea   /*   target -> CPU 0 */
-#define VEC_BENCH_SELF 0xeb   /*   CPU 0 -> CPU 0 */
+#define VEC_IPI_TEST 0xe8      /* class 14: a test IPI that class-15 IPIs may preempt */
+#define VEC_BENCH_PING 0xe9    /* class 14: benchmarks (src/ktest/kbench_ipi.c): CPU 0 -> target */
+#define VEC_BENCH_PONG 0xea    /*   target -> CPU 0 */
+#define VEC_BENCH_SELF 0xeb    /*   CPU 0 -> CPU 0 */
 #define VEC_IPI_TEST_HIGH 0xf1 /* class 15: preempts a VEC_IPI_TEST handler that enabled IF */
-#define VEC_IPI_CALL 0xf8     /* run a function on another CPU */
-#define VEC_MSI_CLEANUP 0xf9  /* frees a moved MSI's old vector (src/irq/msi.c) */
-#define VEC_IPI_WAKE 0xfa     /* "I am online": wakes the BSP from hlt during bring-up */
+#define VEC_IPI_CALL 0xf8      /* run a function on another CPU */
+#define VEC_MSI_CLEANUP 0xf9   /* frees a moved MSI's old vector (src/irq/msi.c) */
+#define VEC_IPI_WAKE 0xfa      /* "I am online": wakes the BSP from hlt during bring-up */
 #define VEC_APIC_ERROR 0xfe
 /* The spurious vector's low four bits must be 1s: P6 and Pentium local APICs hard-wire them
  * (SDM vol. 3A §11.9). */

@@ -1,8 +1,8 @@
 #include "debug/backtrace.h"
 
-#include "debug/stacks.h"
 #include "core/console.h"
 #include "debug/ksyms.h"
+#include "debug/stacks.h"
 
 /* A frame as the compiler lays it out with frame pointers: [rbp] = caller's rbp,
  * [rbp + 8] = return address. */

@@ -43,8 +43,14 @@ static const struct {
     [31] = { "#31", "reserved exception 31" },
 };
 
-const char *exception_mnemonic(unsigned v) { return v < NUM_EXCEPTIONS ? exceptions[v].mnemonic : "INT"; }
-const char *exception_name(unsigned v) { return v < NUM_EXCEPTIONS ? exceptions[v].name : "interrupt"; }
+const char *exception_mnemonic(unsigned v)
+{
+    return v < NUM_EXCEPTIONS ? exceptions[v].mnemonic : "INT";
+}
+const char *exception_name(unsigned v)
+{
+    return v < NUM_EXCEPTIONS ? exceptions[v].name : "interrupt";
+}
 
 /* Page-fault error code (SDM vol. 3A §4.7, figure 4-12). */
 #define PF_P 0x01    /* 0: not-present page; 1: protection violation */
@@ -60,7 +66,10 @@ const char *exception_name(unsigned v) { return v < NUM_EXCEPTIONS ? exceptions[
 #define SEL_ERR_IDT 0x2 /* index into the IDT */
 #define SEL_ERR_TI 0x4  /* LDT rather than GDT */
 
-static bool has_error_code(unsigned v) { return v < NUM_EXCEPTIONS && (EXC_ERROR_CODE_MASK >> v) & 1; }
+static bool has_error_code(unsigned v)
+{
+    return v < NUM_EXCEPTIONS && (EXC_ERROR_CODE_MASK >> v) & 1;
+}
 
 void exception_describe(const struct regs *r, char *buf, size_t size)
 {
@@ -71,18 +80,24 @@ void exception_describe(const struct regs *r, char *buf, size_t size)
 
     if (v == VEC_PF) {
         uint64_t cr2 = read_cr2();
-        const char *access = e & PF_I ? "instruction fetch from" : e & PF_W ? "write to" : "read from";
-        snprintf(buf, size, "#PF page fault at 0x%016lx: %s a %s in %s mode%s%s%s (error code 0x%lx)",
+        const char *access = e & PF_I   ? "instruction fetch from"
+                             : e & PF_W ? "write to"
+                                        : "read from";
+        snprintf(buf, size,
+                 "#PF page fault at 0x%016lx: %s a %s in %s mode%s%s%s (error code 0x%lx)",
                  (unsigned long)cr2, access,
                  e & PF_P ? "present page (protection violation)" : "not-present page",
-                 e & PF_U ? "user" : "kernel", e & PF_RSVD ? ", reserved bit set in a page-table entry" : "",
+                 e & PF_U ? "user" : "kernel",
+                 e & PF_RSVD ? ", reserved bit set in a page-table entry" : "",
                  e & PF_PK ? ", protection key" : "", e & PF_SS ? ", shadow stack" : "",
                  (unsigned long)e);
     } else if (has_error_code(v) && v != VEC_DF && e) {
         /* #TS #NP #SS #GP #AC ...: a selector error code where non-zero */
         snprintf(buf, size, "%s %s at %016lx <%s>: %s index %lu%s (error code 0x%lx)",
                  exception_mnemonic(v), exception_name(v), (unsigned long)r->rip, where,
-                 e & SEL_ERR_IDT ? "IDT vector" : e & SEL_ERR_TI ? "LDT selector" : "GDT selector",
+                 e & SEL_ERR_IDT  ? "IDT vector"
+                 : e & SEL_ERR_TI ? "LDT selector"
+                                  : "GDT selector",
                  (unsigned long)(e >> 3), e & SEL_ERR_EXT ? ", external event" : "",
                  (unsigned long)e);
     } else if (has_error_code(v)) {

@@ -2,15 +2,15 @@
 
 #include <stdarg.h>
 
-#include "cpu/cpu.h"
-#include "cpu/percpu.h"
-#include "debug/stacks.h"
-#include "debug/backtrace.h"
 #include "core/cmdline.h"
 #include "core/console.h"
+#include "core/power.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "debug/backtrace.h"
 #include "debug/ksyms.h"
 #include "debug/regs_dump.h"
-#include "core/power.h"
+#include "debug/stacks.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -41,7 +41,8 @@ static __noreturn void panic_leave(void)
     console_flush();
     if (panic_exit) {
         qemu_exit(QEMU_EXIT_PANIC);
-        power_off_registered(); /* no isa-debug-exit (bochs, hardware): off is the nearest to exit */
+        power_off_registered(); /* no isa-debug-exit (bochs, hardware): off is the nearest to exit
+                                 */
     }
     halt_forever();
 }
@@ -57,7 +58,7 @@ static void panic_begin(const char *what)
     int me = (int)cpu_id();
     int expected = NO_CPU;
     if (!__atomic_compare_exchange_n(&panic_cpu, &expected, me, false, __ATOMIC_SEQ_CST,
-                                      __ATOMIC_SEQ_CST)) {
+                                     __ATOMIC_SEQ_CST)) {
         if (expected != me) {
             kprintf("PANIC: cpu%d: %s while cpu%d panics; stopping", me, what, expected);
             halt_forever();
@@ -98,7 +99,7 @@ __noreturn void panic(const char *fmt, ...)
     /* #0 is panic()'s caller; the walk starts at the caller's frame, whose address our own
      * frame saved. */
     backtrace_print_from_return((uintptr_t)__builtin_return_address(0),
-                    *(const uintptr_t *)__builtin_frame_address(0));
+                                *(const uintptr_t *)__builtin_frame_address(0));
     panic_end();
 }
 

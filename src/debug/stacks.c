@@ -1,7 +1,7 @@
 #include "debug/stacks.h"
 
-#include "cpu/percpu.defs.h"
 #include "cpu/layout.defs.h"
+#include "cpu/percpu.defs.h"
 #include "lib/compiler.h"
 #include "lib/printf.h"
 
@@ -22,8 +22,8 @@ void stack_register(uintptr_t lo, uintptr_t hi, const char *name, int cpu)
 bool stack_find(uintptr_t addr, struct stack_info *out)
 {
     if (addr >= (uintptr_t)boot_stack_bottom && addr < (uintptr_t)boot_stack_top) {
-        *out = (struct stack_info){ (uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top,
-                                    "boot", 0 };
+        *out = (struct stack_info){ (uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top, "boot",
+                                    0 };
         return true;
     }
     unsigned n = MIN(__atomic_load_n(&nstacks, __ATOMIC_ACQUIRE), (unsigned)MAX_STACKS);

@@ -8,7 +8,7 @@
 struct stack_info {
     uintptr_t lo, hi; /* [lo, hi): usable bytes, the guard page below lo excluded */
     const char *name;
-    int cpu;          /* -1: not a CPU's own */
+    int cpu; /* -1: not a CPU's own */
 };
 
 bool stack_find(uintptr_t addr, struct stack_info *out);

@@ -6,16 +6,18 @@
 #include "mm/paging.h"
 
 /* Registers in BAR0 (QEMU docs/specs/edu.rst) */
+/* clang-format off: register bits stay indented under their register */
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
-#define EDU_ID 0x00            /* 0xRRrr00ed: major, minor version */
-#define   EDU_ID_MAGIC_MASK 0xffff
-#define   EDU_ID_MAGIC 0x00ed
+#define EDU_ID 0x00 /* 0xRRrr00ed: major, minor version */
+#define EDU_ID_MAGIC_MASK 0xffff
+#define EDU_ID_MAGIC 0x00ed
 #define EDU_IRQ_STATUS 0x24
 #define EDU_IRQ_RAISE 0x60
 #define EDU_IRQ_ACK 0x64
 #define EDU_BAR 0
 #define EDU_REGS_LEN 0x100
+/* clang-format on */
 
 static volatile uint32_t *regs;
 static struct msi_irq *irq;

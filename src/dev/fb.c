@@ -1,7 +1,7 @@
 #include "dev/fb.h"
 
-#include "dev/font8x16.h"
 #include "core/console.h"
+#include "dev/font8x16.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 
@@ -29,28 +29,19 @@ static char shown[FB_MAX_ROWS][FB_MAX_COLS];
 static uint32_t row, col;
 
 /* All bits of one colour field: the brightest value of that colour. */
-static uint32_t field(uint8_t pos, uint8_t size)
-{
-    return (uint32_t)(((1ull << size) - 1) << pos);
-}
+static uint32_t field(uint8_t pos, uint8_t size) { return (uint32_t)(((1ull << size) - 1) << pos); }
 
 static void put_pixel(volatile uint8_t *p, uint32_t v)
 {
     switch (fb.bytes_pp) {
-    case 4:
-        *(volatile uint32_t *)p = v;
-        break;
-    case 3:
-        p[0] = (uint8_t)v;
-        p[1] = (uint8_t)(v >> 8);
-        p[2] = (uint8_t)(v >> 16);
-        break;
-    case 2:
-        *(volatile uint16_t *)p = (uint16_t)v;
-        break;
-    default:
-        *p = (uint8_t)v;
-        break;
+        case 4: *(volatile uint32_t *)p = v; break;
+        case 3:
+            p[0] = (uint8_t)v;
+            p[1] = (uint8_t)(v >> 8);
+            p[2] = (uint8_t)(v >> 16);
+            break;
+        case 2: *(volatile uint16_t *)p = (uint16_t)v; break;
+        default: *p = (uint8_t)v; break;
     }
 }
 
@@ -93,23 +84,18 @@ void fb_console_putc(char c)
     if (col > fb.cols)
         col = 0;
     switch (c) {
-    case '\n':
-        newline();
-        return;
-    case '\r':
-        col = 0;
-        return;
-    case '\b':
-        if (col)
-            col--;
-        return;
-    case '\t':
-        do
-            fb_console_putc(' ');
-        while (col % TAB_STOP);
-        return;
-    default:
-        break;
+        case '\n': newline(); return;
+        case '\r': col = 0; return;
+        case '\b':
+            if (col)
+                col--;
+            return;
+        case '\t':
+            do
+                fb_console_putc(' ');
+            while (col % TAB_STOP);
+            return;
+        default: break;
     }
     if ((unsigned char)c < FONT_FIRST || (unsigned char)c > FONT_LAST)
         return; /* kprintf escapes control bytes; raw ones (the shell's echo) are not drawn */
@@ -139,14 +125,17 @@ void fb_init(const struct boot_info *bi)
 {
     const struct mb2_framebuffer *f = &bi->fb;
     if (!bi->has_fb) {
-        kprintf("fb: none: %s; the console is on serial only",
-                bi->fb_tag ? "the loader's framebuffer tag is unusable (the multiboot2 line above says why)"
-                           : "the loader gave no framebuffer tag");
+        kprintf(
+            "fb: none: %s; the console is on serial only",
+            bi->fb_tag
+                ? "the loader's framebuffer tag is unusable (the multiboot2 line above says why)"
+                : "the loader gave no framebuffer tag");
         return;
     }
     const char *why = unsupported(f);
     if (why) {
-        kprintf("fb: none: the loader gave %ux%ux%u at %#llx (type %u): %s; the console is on serial only",
+        kprintf("fb: none: the loader gave %ux%ux%u at %#llx (type %u): %s; the console is on "
+                "serial only",
                 f->width, f->height, f->bpp, (unsigned long long)f->addr, f->type, why);
         return;
     }
@@ -168,9 +157,10 @@ void fb_init(const struct boot_info *bi)
         fb.base[i] = 0;
     memset(shown, ' ', sizeof shown);
     row = col = 0;
-    kprintf(
-        "fb: %ux%ux%u at %#llx, pitch %u; %ux%u cells of 8x16, scrolling %u rows at a time, mapped uncached",
-        f->width, f->height, f->bpp, (unsigned long long)f->addr, f->pitch, fb.cols, fb.rows, fb.scroll);
+    kprintf("fb: %ux%ux%u at %#llx, pitch %u; %ux%u cells of 8x16, scrolling %u rows at a time, "
+            "mapped uncached",
+            f->width, f->height, f->bpp, (unsigned long long)f->addr, f->pitch, fb.cols, fb.rows,
+            fb.scroll);
     __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
     static const struct console_sink screen = { .name = "framebuffer", .putc = fb_console_putc };
     console_register_sink(&screen);

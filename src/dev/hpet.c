@@ -4,15 +4,17 @@
 #include "mm/paging.h"
 
 /* Register offsets (HPET 1.0a §2.3.1, table 2) */
+/* clang-format off: register bits stay indented under their register */
 #define HPET_CAPABILITIES 0x000
-#define   CAP_PERIOD_SHIFT 32 /* main counter tick in femtoseconds */
-#define   CAP_COUNT_SIZE 0x2000 /* bit 13: the main counter is 64 bits wide (else 32) */
+#define CAP_PERIOD_SHIFT 32   /* main counter tick in femtoseconds */
+#define CAP_COUNT_SIZE 0x2000 /* bit 13: the main counter is 64 bits wide (else 32) */
 #define HPET_CONFIG 0x010
-#define   CONFIG_ENABLE 0x1
+#define CONFIG_ENABLE 0x1
 #define HPET_MAIN_COUNTER 0x0f0
 #define HPET_MMIO_SIZE 0x400
 #define HPET_MAX_PERIOD_FS 100000000ULL /* the spec's upper bound: 100 ns */
 #define FS_PER_S 1000000000000000ULL
+/* clang-format on */
 
 static volatile uint64_t *regs;
 static uint64_t hz;

@@ -23,19 +23,22 @@
 KTEST(msi_message_format)
 {
     struct msi_msg m;
-    KEXPECT(msi_compose(&(struct msi){ .dest = 3, .vector = 0x9f, .delivery = DELIVERY_FIXED }, &m));
+    KEXPECT(
+        msi_compose(&(struct msi){ .dest = 3, .vector = 0x9f, .delivery = DELIVERY_FIXED }, &m));
     /* SDM vol. 3A figures 11-24/11-25: 0xFEE, destination in 19:12; vector in 7:0, fixed, edge. */
-    KEXPECTF(m.addr_lo == 0xfee03000 && m.addr_hi == 0 && m.data == 0x9f, "%08x %08x %08x", m.addr_lo, m.addr_hi,
-             m.data);
+    KEXPECTF(m.addr_lo == 0xfee03000 && m.addr_hi == 0 && m.data == 0x9f, "%08x %08x %08x",
+             m.addr_lo, m.addr_hi, m.data);
     KEXPECT(msi_msg_dest(&m) == 3 && msi_msg_vector(&m) == 0x9f);
-    KEXPECT(msi_compose(&(struct msi){ .dest = 0xfe, .vector = 0x40, .delivery = DELIVERY_NMI }, &m));
+    KEXPECT(
+        msi_compose(&(struct msi){ .dest = 0xfe, .vector = 0x40, .delivery = DELIVERY_NMI }, &m));
     KEXPECTF(m.addr_lo == 0xfeefe000 && m.data == 0x440, "%08x %08x", m.addr_lo, m.data);
     bool ext = msi_ext_dest_id();
     bool ok = msi_compose(&(struct msi){ .dest = 0x123, .vector = 0x40 }, &m);
-    KEXPECTF(ok == ext, "APIC ID 0x123 %s named with extended destination ID %s", ok ? "was" : "was not",
-             ext ? "on" : "off");
+    KEXPECTF(ok == ext, "APIC ID 0x123 %s named with extended destination ID %s",
+             ok ? "was" : "was not", ext ? "on" : "off");
     if (ok)
-        KEXPECTF(m.addr_lo == (0xfee23000u | 1u << 5) && msi_msg_dest(&m) == 0x123, "%08x", m.addr_lo);
+        KEXPECTF(m.addr_lo == (0xfee23000u | 1u << 5) && msi_msg_dest(&m) == 0x123, "%08x",
+                 m.addr_lo);
     KEXPECT(!msi_compose(&(struct msi){ .dest = MSI_EXT_DEST_MAX + 1, .vector = 0x40 }, &m));
 }
 
@@ -62,7 +65,8 @@ KTEST(msi_vector_space_per_cpu)
     KEXPECTF(vc >= 0, "cpu%u out of vectors because cpu%u is", b, a);
     /* A request for the full CPU fails with a line and no panic. */
     static const struct msi_chip none = { 0 };
-    KEXPECT(msi_irq_request(&none, NULL, 0, "ff:1f.7", IRQ_PRIO_URGENT, (int)a, NULL, NULL, "full") == NULL);
+    KEXPECT(msi_irq_request(&none, NULL, 0, "ff:1f.7", IRQ_PRIO_URGENT, (int)a, NULL, NULL,
+                            "full") == NULL);
     for (unsigned i = 0; i < got; i++)
         vector_free(a, (unsigned)taken[i]);
     vector_free(a, (unsigned)va);
@@ -130,15 +134,17 @@ KTEST(msi_edu_on_every_cpu)
         uint64_t arrived = edu_arrivals();
         unsigned lost = 0;
         KEXPECTF(edu_fire(8, &lost), "cpu%u: raise %u never arrived", c, lost);
-        KEXPECTF(m->counts[c] - before == 8 && edu_arrivals() - arrived == 8, "cpu%u counted %u of 8 (%llu arrived)",
-                 c, m->counts[c] - before, (unsigned long long)(edu_arrivals() - arrived));
+        KEXPECTF(m->counts[c] - before == 8 && edu_arrivals() - arrived == 8,
+                 "cpu%u counted %u of 8 (%llu arrived)", c, m->counts[c] - before,
+                 (unsigned long long)(edu_arrivals() - arrived));
         struct msi_msg msg;
         pci_msi_read_msg(m->ctx, 0, &msg);
         KEXPECTF(msi_msg_dest(&msg) == per_cpu(c, apic_id) && msi_msg_vector(&msg) == m->vector,
-                 "the device holds apic %u vector 0x%x, not %u 0x%x", msi_msg_dest(&msg), msi_msg_vector(&msg),
-                 per_cpu(c, apic_id), m->vector);
+                 "the device holds apic %u vector 0x%x, not %u 0x%x", msi_msg_dest(&msg),
+                 msi_msg_vector(&msg), per_cpu(c, apic_id), m->vector);
     }
-    ktest_log("edu's MSI taken on %u cpus, the last cpu%u (apic %u)", tried, last, per_cpu(last, apic_id));
+    ktest_log("edu's MSI taken on %u cpus, the last cpu%u (apic %u)", tried, last,
+              per_cpu(last, apic_id));
     KEXPECT(msi_irq_settle(m));
     KEXPECTF(installed_at(m) == 1, "edu's handler is at %u (cpu, vector) pairs", installed_at(m));
     KEXPECT((edu_acked_bits() & 0xff) == 0xff);
@@ -172,8 +178,10 @@ KTEST(msi_msix_virtio_rng)
     uint64_t bytes = virtio_rng_bytes();
     unsigned lost = 0;
     KEXPECTF(rng_fire(16, &lost), "buffer %u never came back", lost);
-    KEXPECTF(m->counts[m->cpu] - before == 16, "cpu%u counted %u of 16", m->cpu, m->counts[m->cpu] - before);
-    KEXPECTF(virtio_rng_bytes() - bytes == 16 * 8, "%llu entropy bytes", (unsigned long long)(virtio_rng_bytes() - bytes));
+    KEXPECTF(m->counts[m->cpu] - before == 16, "cpu%u counted %u of 16", m->cpu,
+             m->counts[m->cpu] - before);
+    KEXPECTF(virtio_rng_bytes() - bytes == 16 * 8, "%llu entropy bytes",
+             (unsigned long long)(virtio_rng_bytes() - bytes));
     struct msi_msg msg;
     pci_msi_read_msg(m->ctx, m->index, &msg);
     KEXPECT(msi_msg_dest(&msg) == per_cpu(m->cpu, apic_id) && msi_msg_vector(&msg) == m->vector);
@@ -197,7 +205,8 @@ KTEST(msi_msix_mask_holds_pending)
     uint64_t deadline = time_deadline_us(ARRIVAL_WAIT_US);
     while (!pci_msix_pending(d, m->index) && !time_after(deadline))
         cpu_relax();
-    KEXPECTF(pci_msix_pending(d, m->index), "the pending bit of MSI-X entry %u never came on", m->index);
+    KEXPECTF(pci_msix_pending(d, m->index), "the pending bit of MSI-X entry %u never came on",
+             m->index);
     KEXPECTF(virtio_rng_arrivals() == arrived, "%llu interrupts while masked",
              (unsigned long long)(virtio_rng_arrivals() - arrived));
     KEXPECT(msi_irq_mask(m, false));
@@ -234,8 +243,8 @@ static void mover(void *arg)
     }
 }
 
-static void move_under_load(struct msi_irq *m, bool (*fire)(unsigned, unsigned *), uint64_t (*count)(void),
-                            unsigned total)
+static void move_under_load(struct msi_irq *m, bool (*fire)(unsigned, unsigned *),
+                            uint64_t (*count)(void), unsigned total)
 {
     unsigned helper = 0;
     for (unsigned c = 1; c < ncpus_possible && !helper; c++)
@@ -268,9 +277,10 @@ static void move_under_load(struct msi_irq *m, bool (*fire)(unsigned, unsigned *
     KEXPECT(msi_irq_settle(m));
     uint64_t got = count() - start;
     KEXPECTF(got == raised || !ok, "%llu arrivals for %u raises", (unsigned long long)got, raised);
-    KEXPECTF(mover_moves > 0 && m->moves - moves0 == mover_moves, "%u moves (%u refused while pending)", mover_moves,
-             mover_busy);
-    KEXPECTF(installed_at(m) == 1, "the handler is at %u (cpu, vector) pairs after the moves", installed_at(m));
+    KEXPECTF(mover_moves > 0 && m->moves - moves0 == mover_moves,
+             "%u moves (%u refused while pending)", mover_moves, mover_busy);
+    KEXPECTF(installed_at(m) == 1, "the handler is at %u (cpu, vector) pairs after the moves",
+             installed_at(m));
     KEXPECTF(mover_moves >= MIN_MOVES || !ok, "only %u moves in %u raises", mover_moves, raised);
     ktest_log("%u raises, %llu arrivals, %u moves over %u cpus (%u waited for a cleanup)", raised,
               (unsigned long long)got, mover_moves, smp_online_count(), mover_busy);

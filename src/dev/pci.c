@@ -13,18 +13,20 @@ unsigned pci_ndevs;
 
 /* Configuration mechanism #1 (PCI 3.0 §3.2.2.3.2): an address at 0xCF8, the dword at 0xCFC.
  * The pair is one register set for the machine, so one lock orders its users. */
+/* clang-format off: register bits stay indented under their register */
 #define PCI_CONFIG_ADDRESS 0xcf8
 #define PCI_CONFIG_DATA 0xcfc
-#define   PCI_CONFIG_ENABLE 0x80000000u
-#define   PCI_CONFIG_BUS_SHIFT 16
-#define   PCI_CONFIG_DEV_SHIFT 11
-#define   PCI_CONFIG_FN_SHIFT 8
+#define PCI_CONFIG_ENABLE 0x80000000u
+#define PCI_CONFIG_BUS_SHIFT 16
+#define PCI_CONFIG_DEV_SHIFT 11
+#define PCI_CONFIG_FN_SHIFT 8
+/* clang-format on */
 static struct spinlock port_lock = SPINLOCK_INIT;
 
 static uint32_t port_address(unsigned bus, unsigned dev, unsigned fn, unsigned off)
 {
-    return PCI_CONFIG_ENABLE | bus << PCI_CONFIG_BUS_SHIFT | dev << PCI_CONFIG_DEV_SHIFT | fn << PCI_CONFIG_FN_SHIFT |
-           (off & PCI_CAP_PTR_MASK);
+    return PCI_CONFIG_ENABLE | bus << PCI_CONFIG_BUS_SHIFT | dev << PCI_CONFIG_DEV_SHIFT |
+           fn << PCI_CONFIG_FN_SHIFT | (off & PCI_CAP_PTR_MASK);
 }
 
 static uint32_t port_read(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsigned off)
@@ -46,7 +48,9 @@ static void port_write(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsig
     spin_unlock(&port_lock, irqs);
 }
 
-const struct pci_access pci_port_access = { .name = "ports 0xcf8/0xcfc", .read = port_read, .write = port_write };
+const struct pci_access pci_port_access = { .name = "ports 0xcf8/0xcfc",
+                                            .read = port_read,
+                                            .write = port_write };
 
 /* ECAM (PCIe base 4.0 §7.2.2): bus << 20 | device << 15 | function << 12 | offset, each bus's
  * 1 MiB mapped uncached the first time it is used. */
@@ -69,7 +73,8 @@ static volatile uint32_t *ecam_reg(unsigned bus, unsigned dev, unsigned fn, unsi
     if (!va) {
         bool irqs = spin_lock(&ecam_lock);
         if (!ecam.bus_va[bus])
-            __atomic_store_n(&ecam.bus_va[bus], ioremap(ecam.base + ((uint64_t)bus << ECAM_BUS_SHIFT), ECAM_BUS_SIZE),
+            __atomic_store_n(&ecam.bus_va[bus],
+                             ioremap(ecam.base + ((uint64_t)bus << ECAM_BUS_SHIFT), ECAM_BUS_SIZE),
                              __ATOMIC_RELEASE);
         va = ecam.bus_va[bus];
         spin_unlock(&ecam_lock, irqs);
@@ -92,12 +97,17 @@ static void ecam_write(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsig
         *r = v;
 }
 
-static const struct pci_access ecam_access = { .name = "ecam", .read = ecam_read, .write = ecam_write };
+static const struct pci_access ecam_access = { .name = "ecam",
+                                               .read = ecam_read,
+                                               .write = ecam_write };
 static const struct pci_access *access;
 
 const char *pci_access_name(void) { return access ? access->name : "none"; }
 
-uint32_t pci_read32(const struct pci_dev *d, unsigned off) { return d->access->read(d->access->ctx, d->bus, d->dev, d->fn, off); }
+uint32_t pci_read32(const struct pci_dev *d, unsigned off)
+{
+    return d->access->read(d->access->ctx, d->bus, d->dev, d->fn, off);
+}
 
 uint16_t pci_read16(const struct pci_dev *d, unsigned off)
 {
@@ -134,13 +144,14 @@ bool pci_ecam_usable(uint64_t base, unsigned bus_start, unsigned bus_end, char *
     uint64_t lo = base + ((uint64_t)bus_start << ECAM_BUS_SHIFT);
     uint64_t len = (uint64_t)(bus_end - bus_start + 1) << ECAM_BUS_SHIFT;
     if (bits < 64 && lo + len > 1ull << bits) {
-        snprintf(why, whylen, "ECAM window 0x%llx-0x%llx is beyond the %u-bit physical address space",
+        snprintf(why, whylen,
+                 "ECAM window 0x%llx-0x%llx is beyond the %u-bit physical address space",
                  (unsigned long long)lo, (unsigned long long)(lo + len - 1), bits);
         return false;
     }
     if (paging_holds_memory(lo, len)) {
-        snprintf(why, whylen, "ECAM window 0x%llx-0x%llx overlaps RAM in the memory map", (unsigned long long)lo,
-                 (unsigned long long)(lo + len - 1));
+        snprintf(why, whylen, "ECAM window 0x%llx-0x%llx overlaps RAM in the memory map",
+                 (unsigned long long)lo, (unsigned long long)(lo + len - 1));
         return false;
     }
     return true;
@@ -153,14 +164,22 @@ static const char *device_name(uint16_t vendor, uint16_t device)
         uint16_t vendor, device;
         const char *name;
     } known[] = {
-        { 0x8086, 0x1237, "i440fx host bridge" }, { 0x8086, 0x7000, "piix3 isa bridge" },
-        { 0x8086, 0x7010, "piix3 ide" },          { 0x8086, 0x7113, "piix4 acpi" },
-        { 0x8086, 0x29c0, "q35 host bridge" },    { 0x8086, 0x2918, "ich9 lpc bridge" },
-        { 0x8086, 0x2922, "ich9 ahci" },          { 0x8086, 0x2930, "ich9 smbus" },
-        { 0x8086, 0x100e, "e1000" },              { 0x8086, 0x10d3, "e1000e" },
-        { 0x1234, 0x1111, "vga" },                { 0x1234, 0x11e8, "edu" },
-        { 0x1af4, 0x1000, "virtio-net" },         { 0x1af4, 0x1041, "virtio-net" },
-        { 0x1af4, 0x1005, "virtio-rng" },         { 0x1af4, 0x1044, "virtio-rng" },
+        { 0x8086, 0x1237, "i440fx host bridge" },
+        { 0x8086, 0x7000, "piix3 isa bridge" },
+        { 0x8086, 0x7010, "piix3 ide" },
+        { 0x8086, 0x7113, "piix4 acpi" },
+        { 0x8086, 0x29c0, "q35 host bridge" },
+        { 0x8086, 0x2918, "ich9 lpc bridge" },
+        { 0x8086, 0x2922, "ich9 ahci" },
+        { 0x8086, 0x2930, "ich9 smbus" },
+        { 0x8086, 0x100e, "e1000" },
+        { 0x8086, 0x10d3, "e1000e" },
+        { 0x1234, 0x1111, "vga" },
+        { 0x1234, 0x11e8, "edu" },
+        { 0x1af4, 0x1000, "virtio-net" },
+        { 0x1af4, 0x1041, "virtio-net" },
+        { 0x1af4, 0x1005, "virtio-rng" },
+        { 0x1af4, 0x1044, "virtio-rng" },
         { 0x1b36, 0x0005, "pci-testdev" },
     };
     for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
@@ -175,7 +194,7 @@ static int read_bars(struct pci_dev *d, unsigned nbars)
 {
     uint32_t raw[PCI_BARS] = { 0 }, probe[PCI_BARS] = { 0 };
     uint16_t cmd = pci_read16(d, PCI_COMMAND);
-    pci_write16(d, PCI_COMMAND, cmd & (uint16_t)~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
+    pci_write16(d, PCI_COMMAND, cmd & (uint16_t) ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY));
     for (unsigned i = 0; i < nbars; i++) {
         unsigned off = PCI_BAR0 + 4 * i;
         raw[i] = pci_read32(d, off);
@@ -193,10 +212,13 @@ static int read_bars(struct pci_dev *d, unsigned nbars)
     return 0;
 }
 
-static void read_function(const struct pci_access *a, struct pci_dev *d, unsigned bus, unsigned dev, unsigned fn)
+static void read_function(const struct pci_access *a, struct pci_dev *d, unsigned bus, unsigned dev,
+                          unsigned fn)
 {
     uint8_t cfg[PCI_CFG_SIZE];
-    *d = (struct pci_dev){ .access = a, .bus = (uint8_t)bus, .dev = (uint8_t)dev, .fn = (uint8_t)fn };
+    *d = (struct pci_dev){
+        .access = a, .bus = (uint8_t)bus, .dev = (uint8_t)dev, .fn = (uint8_t)fn
+    };
     snprintf(d->bdf, sizeof d->bdf, "%02x:%02x.%x", bus, dev, fn);
     for (unsigned off = 0; off < PCI_CFG_SIZE; off += 4) {
         uint32_t v = a->read(a->ctx, bus, dev, fn, off);
@@ -212,7 +234,8 @@ static void read_function(const struct pci_access *a, struct pci_dev *d, unsigne
     d->what = device_name(d->vendor, d->device);
     if (!d->what)
         d->what = pci_class_name(d->class, d->subclass);
-    kprintf("pci: %s %04x:%04x class %02x%02x %s", d->bdf, d->vendor, d->device, d->class, d->subclass, d->what);
+    kprintf("pci: %s %04x:%04x class %02x%02x %s", d->bdf, d->vendor, d->device, d->class,
+            d->subclass, d->what);
 
     unsigned type = d->header & PCI_HEADER_TYPE_MASK;
     if (type != PCI_HEADER_NORMAL && type != PCI_HEADER_BRIDGE) {
@@ -237,8 +260,10 @@ static void read_function(const struct pci_access *a, struct pci_dev *d, unsigne
         kprintf("pci: warning: %s: %s; device skipped", d->bdf, d->why);
     }
     if (!d->skipped && d->int_pin && !d->has_msi && !d->has_msix)
-        kprintf("pci: %s has no MSI or MSI-X; its INTx pin INT%c# is not routed: without an AML interpreter "
-                "cadre cannot read the ACPI _PRT that says where it goes", d->bdf, 'A' + (d->int_pin - 1) % 4);
+        kprintf("pci: %s has no MSI or MSI-X; its INTx pin INT%c# is not routed: without an AML "
+                "interpreter "
+                "cadre cannot read the ACPI _PRT that says where it goes",
+                d->bdf, 'A' + (d->int_pin - 1) % 4);
 }
 
 unsigned pci_scan(const struct pci_access *a, struct pci_dev *out, unsigned max)
@@ -268,7 +293,9 @@ unsigned pci_scan(const struct pci_access *a, struct pci_dev *out, unsigned max)
                 struct pci_dev *d = &out[n++];
                 read_function(a, d, bus, dev, fn);
                 if ((d->header & PCI_HEADER_TYPE_MASK) == PCI_HEADER_BRIDGE) {
-                    unsigned sec = a->read(a->ctx, bus, dev, fn, PCI_SECONDARY_BUS & ~3u) >> (8 * (PCI_SECONDARY_BUS & 3)) & 0xff;
+                    unsigned sec = a->read(a->ctx, bus, dev, fn, PCI_SECONDARY_BUS & ~3u) >>
+                                       (8 * (PCI_SECONDARY_BUS & 3)) &
+                                   0xff;
                     if (sec && !(seen[sec / 64] & (1ull << (sec % 64)))) {
                         seen[sec / 64] |= 1ull << (sec % 64);
                         queue[tail++] = (uint8_t)sec;
@@ -289,7 +316,8 @@ void pci_init(void)
     if (acpi_ok && acpi.nmcfg) {
         const struct acpi_mcfg_window *w = &acpi.mcfg[0];
         if (w->segment != 0 || w->bus_start != 0) {
-            kprintf("pci: warning: MCFG's first window is segment %u buses %u-%u; cadre reads segment 0 from bus 0",
+            kprintf("pci: warning: MCFG's first window is segment %u buses %u-%u; cadre reads "
+                    "segment 0 from bus 0",
                     w->segment, w->bus_start, w->bus_end);
         } else if (!pci_ecam_usable(w->base, w->bus_start, w->bus_end, why, sizeof why)) {
             kprintf("pci: warning: %s; not used", why);
@@ -316,7 +344,8 @@ void pci_init(void)
             return;
         }
         access = &pci_port_access;
-        kprintf("pci: configuration space through ports 0xcf8/0xcfc (%s)", acpi_ok && acpi.has_mcfg ? "MCFG unusable" : "no MCFG");
+        kprintf("pci: configuration space through ports 0xcf8/0xcfc (%s)",
+                acpi_ok && acpi.has_mcfg ? "MCFG unusable" : "no MCFG");
     }
     pci_ndevs = pci_scan(access, pci_devs, PCI_MAX_DEVS);
     unsigned skipped = 0;
@@ -336,10 +365,10 @@ struct pci_dev *pci_find(uint16_t vendor, uint16_t device)
 static const char *bar_kind(const struct pci_bar *b)
 {
     switch (b->kind) {
-    case PCI_BAR_KIND_IO: return "i/o";
-    case PCI_BAR_KIND_MEM32: return b->prefetchable ? "mem32 prefetchable" : "mem32";
-    case PCI_BAR_KIND_MEM64: return b->prefetchable ? "mem64 prefetchable" : "mem64";
-    default: return "none";
+        case PCI_BAR_KIND_IO: return "i/o";
+        case PCI_BAR_KIND_MEM32: return b->prefetchable ? "mem32 prefetchable" : "mem32";
+        case PCI_BAR_KIND_MEM64: return b->prefetchable ? "mem64 prefetchable" : "mem64";
+        default: return "none";
     }
 }
 
@@ -349,8 +378,8 @@ void pci_print(void)
     kprintf("pci: %u functions through %s", pci_ndevs, pci_access_name());
     for (unsigned i = 0; i < pci_ndevs; i++) {
         const struct pci_dev *d = &pci_devs[i];
-        kprintf("pci: %s %04x:%04x class %02x%02x %s%s", d->bdf, d->vendor, d->device, d->class, d->subclass,
-                d->what, d->skipped ? " (skipped)" : "");
+        kprintf("pci: %s %04x:%04x class %02x%02x %s%s", d->bdf, d->vendor, d->device, d->class,
+                d->subclass, d->what, d->skipped ? " (skipped)" : "");
         if (d->skipped) {
             kprintf("pci:   %s", d->why);
             continue;
@@ -370,9 +399,9 @@ void pci_print(void)
                     d->msi.vectors > 1 ? "s" : "", d->msi.is64 ? "64-bit" : "32-bit",
                     d->msi.maskable ? "with" : "without", d->msi_on ? ", enabled" : "");
         if (d->has_msix)
-            kprintf("pci:   msi-x: %u vectors, table BAR%u+0x%x, pending bits BAR%u+0x%x%s", d->msix.vectors,
-                    d->msix.table_bar, d->msix.table_offset, d->msix.pba_bar, d->msix.pba_offset,
-                    d->msix_on ? ", enabled" : "");
+            kprintf("pci:   msi-x: %u vectors, table BAR%u+0x%x, pending bits BAR%u+0x%x%s",
+                    d->msix.vectors, d->msix.table_bar, d->msix.table_offset, d->msix.pba_bar,
+                    d->msix.pba_offset, d->msix_on ? ", enabled" : "");
     }
     console_unlock();
 }

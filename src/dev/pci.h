@@ -16,7 +16,8 @@
 /* How configuration space is reached: ECAM, the ports, or (in the tests) a fake. */
 struct pci_access {
     const char *name;
-    uint32_t (*read)(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsigned off); /* 32-bit aligned */
+    uint32_t (*read)(void *ctx, unsigned bus, unsigned dev, unsigned fn,
+                     unsigned off); /* 32-bit aligned */
     void (*write)(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsigned off, uint32_t v);
     void *ctx;
 };
@@ -34,7 +35,7 @@ struct pci_dev {
     bool has_msi, has_msix;
     struct pci_msi_cap msi;
     struct pci_msix_cap msix;
-    bool skipped;             /* its configuration space did not parse: no driver gets it */
+    bool skipped; /* its configuration space did not parse: no driver gets it */
     char why[PCI_WHY_LEN];
     volatile uint8_t *msix_table, *msix_pba; /* mapped by pci_msix_enable */
     bool msi_on, msix_on;

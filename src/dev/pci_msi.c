@@ -26,7 +26,9 @@ static void msi_mask(void *ctx, unsigned index, bool masked)
 static void cfg_flush(void *ctx) { (void)pci_read32(ctx, PCI_VENDOR_ID); }
 
 const struct msi_chip pci_msi_chip = { .write = msi_write, .mask = NULL, .flush = cfg_flush };
-const struct msi_chip pci_msi_chip_maskable = { .write = msi_write, .mask = msi_mask, .flush = cfg_flush };
+const struct msi_chip pci_msi_chip_maskable = { .write = msi_write,
+                                                .mask = msi_mask,
+                                                .flush = cfg_flush };
 
 static volatile uint32_t *msix_entry(const struct pci_dev *d, unsigned index, unsigned reg)
 {
@@ -52,18 +54,21 @@ static void msix_mask(void *ctx, unsigned index, bool masked)
 
 static void msix_flush(void *ctx) { (void)*msix_entry(ctx, 0, PCI_MSIX_ENTRY_CONTROL); }
 
-const struct msi_chip pci_msix_chip = { .write = msix_write, .mask = msix_mask, .flush = msix_flush };
+const struct msi_chip pci_msix_chip = { .write = msix_write,
+                                        .mask = msix_mask,
+                                        .flush = msix_flush };
 
 /* A message is a memory write by the function: bus mastering on; INTx off (§6.8: a function
  * with MSI enabled does not use INTx, and the bit keeps the pin quiet for sure). */
 static void master_on(const struct pci_dev *d)
 {
     uint16_t cmd = pci_read16(d, PCI_COMMAND);
-    pci_write16(d, PCI_COMMAND, cmd | PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
+    pci_write16(d, PCI_COMMAND,
+                cmd | PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
 }
 
-struct msi_irq *pci_msi_enable(struct pci_dev *d, enum irq_priority prio, irq_handler_t fn, void *data,
-                               const char *name)
+struct msi_irq *pci_msi_enable(struct pci_dev *d, enum irq_priority prio, irq_handler_t fn,
+                               void *data, const char *name)
 {
     if (d->skipped || !d->has_msi) {
         kprintf("msi: warning: %s %s has no usable MSI capability", d->bdf, name);
@@ -72,29 +77,33 @@ struct msi_irq *pci_msi_enable(struct pci_dev *d, enum irq_priority prio, irq_ha
     unsigned ctl_off = d->msi.offset + PCI_MSI_CONTROL;
     uint16_t ctl = pci_read16(d, ctl_off);
     /* Off while its message is written; one vector (MME 0). */
-    pci_write16(d, ctl_off, ctl & (uint16_t)~(PCI_MSI_ENABLE | PCI_MSI_MM_MASK << PCI_MSI_MME_SHIFT));
+    pci_write16(d, ctl_off,
+                ctl & (uint16_t) ~(PCI_MSI_ENABLE | PCI_MSI_MM_MASK << PCI_MSI_MME_SHIFT));
     if (d->msi.maskable)
         msi_mask(d, 0, false);
-    struct msi_irq *m = msi_irq_request(d->msi.maskable ? &pci_msi_chip_maskable : &pci_msi_chip, d, 0, d->bdf, prio,
-                                        -1, fn, data, name);
+    struct msi_irq *m = msi_irq_request(d->msi.maskable ? &pci_msi_chip_maskable : &pci_msi_chip, d,
+                                        0, d->bdf, prio, -1, fn, data, name);
     if (!m)
         return NULL;
     master_on(d);
-    pci_write16(d, ctl_off, (pci_read16(d, ctl_off) & (uint16_t)~(PCI_MSI_MM_MASK << PCI_MSI_MME_SHIFT)) | PCI_MSI_ENABLE);
+    pci_write16(d, ctl_off,
+                (pci_read16(d, ctl_off) & (uint16_t) ~(PCI_MSI_MM_MASK << PCI_MSI_MME_SHIFT)) |
+                    PCI_MSI_ENABLE);
     d->msi_on = true;
     return m;
 }
 
-unsigned pci_msix_enable(struct pci_dev *d, unsigned n, enum irq_priority prio, const irq_handler_t *fns,
-                         void *const *data, const char *const *names, struct msi_irq **out)
+unsigned pci_msix_enable(struct pci_dev *d, unsigned n, enum irq_priority prio,
+                         const irq_handler_t *fns, void *const *data, const char *const *names,
+                         struct msi_irq **out)
 {
     if (d->skipped || !d->has_msix) {
         kprintf("msi: warning: %s has no usable MSI-X capability", d->bdf);
         return 0;
     }
     if (n > d->msix.vectors) {
-        kprintf("msi: warning: %s has %u MSI-X vectors, not %u; routing %u", d->bdf, d->msix.vectors, n,
-                d->msix.vectors);
+        kprintf("msi: warning: %s has %u MSI-X vectors, not %u; routing %u", d->bdf,
+                d->msix.vectors, n, d->msix.vectors);
         n = d->msix.vectors;
     }
     const struct pci_bar *tb = &d->bars[d->msix.table_bar], *pb = &d->bars[d->msix.pba_bar];

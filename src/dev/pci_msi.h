@@ -11,12 +11,13 @@
 
 /* Routes the function's MSI to `fn` and enables it; the route line names `name`.  NULL (a
  * line says why) without a usable MSI capability or a free vector. */
-struct msi_irq *pci_msi_enable(struct pci_dev *d, enum irq_priority prio, irq_handler_t fn, void *data,
-                               const char *name);
+struct msi_irq *pci_msi_enable(struct pci_dev *d, enum irq_priority prio, irq_handler_t fn,
+                               void *data, const char *name);
 /* Routes MSI-X vectors 0..n-1 to fns[i] (data[i]) and enables MSI-X; out[i] gets each.
  * Returns how many were routed (0: MSI-X stays off). */
-unsigned pci_msix_enable(struct pci_dev *d, unsigned n, enum irq_priority prio, const irq_handler_t *fns,
-                         void *const *data, const char *const *names, struct msi_irq **out);
+unsigned pci_msix_enable(struct pci_dev *d, unsigned n, enum irq_priority prio,
+                         const irq_handler_t *fns, void *const *data, const char *const *names,
+                         struct msi_irq **out);
 /* Whether MSI-X vector `index`'s pending bit is set (PCI 3.0 §6.8.2.10). */
 bool pci_msix_pending(const struct pci_dev *d, unsigned index);
 /* Whether MSI vector 0's pending bit is set (maskable MSI only). */

@@ -6,14 +6,18 @@
 #include "lib/printf.h"
 #endif
 
-static uint16_t rd16(const uint8_t *cfg, unsigned off) { return (uint16_t)(cfg[off] | cfg[off + 1] << 8); }
+static uint16_t rd16(const uint8_t *cfg, unsigned off)
+{
+    return (uint16_t)(cfg[off] | cfg[off + 1] << 8);
+}
 
 static uint32_t rd32(const uint8_t *cfg, unsigned off)
 {
     return (uint32_t)rd16(cfg, off) | (uint32_t)rd16(cfg, off + 2) << 16;
 }
 
-int pci_caps_walk(const uint8_t cfg[PCI_CFG_SIZE], struct pci_cap caps[PCI_MAX_CAPS], char *why, size_t whylen)
+int pci_caps_walk(const uint8_t cfg[PCI_CFG_SIZE], struct pci_cap caps[PCI_MAX_CAPS], char *why,
+                  size_t whylen)
 {
     if (!(rd16(cfg, PCI_STATUS) & PCI_STATUS_CAP_LIST))
         return 0;
@@ -22,15 +26,19 @@ int pci_caps_walk(const uint8_t cfg[PCI_CFG_SIZE], struct pci_cap caps[PCI_MAX_C
     uint64_t seen[PCI_CFG_SIZE / 4 / 64] = { 0 };
     int n = 0;
     unsigned from = PCI_CAP_PTR;
-    for (unsigned off = cfg[PCI_CAP_PTR] & PCI_CAP_PTR_MASK; off; off = cfg[off + PCI_CAP_NEXT] & PCI_CAP_PTR_MASK) {
+    for (unsigned off = cfg[PCI_CAP_PTR] & PCI_CAP_PTR_MASK; off;
+         off = cfg[off + PCI_CAP_NEXT] & PCI_CAP_PTR_MASK) {
         if (off < PCI_HEADER_END) {
-            snprintf(why, whylen, "capability pointer 0x%02x at 0x%02x points into the header, outside 0x40-0xff",
-                     off, from);
+            snprintf(
+                why, whylen,
+                "capability pointer 0x%02x at 0x%02x points into the header, outside 0x40-0xff",
+                off, from);
             return -1;
         }
         unsigned dw = off / 4;
         if (seen[dw / 64] & (1ull << (dw % 64))) {
-            snprintf(why, whylen, "capability list loops: 0x%02x at 0x%02x points back to 0x%02x", off, from, off);
+            snprintf(why, whylen, "capability list loops: 0x%02x at 0x%02x points back to 0x%02x",
+                     off, from, off);
             return -1;
         }
         seen[dw / 64] |= 1ull << (dw % 64);
@@ -51,17 +59,17 @@ unsigned pci_cap_find(const struct pci_cap *caps, int n, uint8_t id)
 const char *pci_cap_name(uint8_t id)
 {
     switch (id) {
-    case PCI_CAP_ID_PM: return "power management";
-    case PCI_CAP_ID_MSI: return "msi";
-    case PCI_CAP_ID_VENDOR: return "vendor";
-    case PCI_CAP_ID_PCIE: return "pci express";
-    case PCI_CAP_ID_MSIX: return "msi-x";
-    default: return "other";
+        case PCI_CAP_ID_PM: return "power management";
+        case PCI_CAP_ID_MSI: return "msi";
+        case PCI_CAP_ID_VENDOR: return "vendor";
+        case PCI_CAP_ID_PCIE: return "pci express";
+        case PCI_CAP_ID_MSIX: return "msi-x";
+        default: return "other";
     }
 }
 
-int pci_bar_decode(const uint32_t raw[PCI_BARS], const uint32_t probe[PCI_BARS], unsigned i, unsigned nbars,
-                   struct pci_bar *bar, char *why, size_t whylen)
+int pci_bar_decode(const uint32_t raw[PCI_BARS], const uint32_t probe[PCI_BARS], unsigned i,
+                   unsigned nbars, struct pci_bar *bar, char *why, size_t whylen)
 {
     *bar = (struct pci_bar){ .kind = PCI_BAR_NONE };
     uint32_t lo = raw[i], plo = probe[i];
@@ -80,7 +88,8 @@ int pci_bar_decode(const uint32_t raw[PCI_BARS], const uint32_t probe[PCI_BARS],
             snprintf(why, whylen, "BAR%u (i/o) size 0x%x is not a power of two", i, size);
             return -1;
         }
-        *bar = (struct pci_bar){ .kind = PCI_BAR_KIND_IO, .base = lo & PCI_BAR_IO_MASK, .size = size };
+        *bar =
+            (struct pci_bar){ .kind = PCI_BAR_KIND_IO, .base = lo & PCI_BAR_IO_MASK, .size = size };
         return 1;
     }
     unsigned type = lo & PCI_BAR_MEM_TYPE_MASK;
@@ -113,18 +122,22 @@ int pci_bar_decode(const uint32_t raw[PCI_BARS], const uint32_t probe[PCI_BARS],
         return -1;
     }
     *bar = (struct pci_bar){ .kind = is64 ? PCI_BAR_KIND_MEM64 : PCI_BAR_KIND_MEM32,
-                             .prefetchable = lo & PCI_BAR_MEM_PREFETCH, .base = base, .size = size };
+                             .prefetchable = lo & PCI_BAR_MEM_PREFETCH,
+                             .base = base,
+                             .size = size };
     return is64 ? 2 : 1;
 }
 
-int pci_msi_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, struct pci_msi_cap *m, char *why, size_t whylen)
+int pci_msi_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, struct pci_msi_cap *m, char *why,
+                  size_t whylen)
 {
     uint16_t ctl = rd16(cfg, off + PCI_MSI_CONTROL);
     bool is64 = ctl & PCI_MSI_64BIT, maskable = ctl & PCI_MSI_MASKABLE;
     unsigned len = is64 ? (maskable ? PCI_MSI_PENDING_64 + 4 : PCI_MSI_DATA_64 + 2)
                         : (maskable ? PCI_MSI_PENDING_32 + 4 : PCI_MSI_DATA_32 + 2);
     if (off + len > PCI_CFG_SIZE) {
-        snprintf(why, whylen, "MSI capability at 0x%02x (%u bytes) runs past configuration space", off, len);
+        snprintf(why, whylen, "MSI capability at 0x%02x (%u bytes) runs past configuration space",
+                 off, len);
         return -1;
     }
     unsigned mmc = (ctl >> PCI_MSI_MMC_SHIFT) & PCI_MSI_MM_MASK;
@@ -133,8 +146,12 @@ int pci_msi_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, struct pci_msi_
         return -1;
     }
     *m = (struct pci_msi_cap){
-        .offset = (uint8_t)off, .is64 = is64, .maskable = maskable, .vectors = 1u << mmc,
-        .addr_lo = (uint8_t)(off + PCI_MSI_ADDR_LO), .addr_hi = is64 ? (uint8_t)(off + PCI_MSI_ADDR_HI) : 0,
+        .offset = (uint8_t)off,
+        .is64 = is64,
+        .maskable = maskable,
+        .vectors = 1u << mmc,
+        .addr_lo = (uint8_t)(off + PCI_MSI_ADDR_LO),
+        .addr_hi = is64 ? (uint8_t)(off + PCI_MSI_ADDR_HI) : 0,
         .data = (uint8_t)(off + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32)),
         .mask = maskable ? (uint8_t)(off + (is64 ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32)) : 0,
         .pending = maskable ? (uint8_t)(off + (is64 ? PCI_MSI_PENDING_64 : PCI_MSI_PENDING_32)) : 0,
@@ -142,8 +159,9 @@ int pci_msi_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, struct pci_msi_
     return 0;
 }
 
-int pci_msix_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, const struct pci_bar bars[PCI_BARS],
-                   struct pci_msix_cap *m, char *why, size_t whylen)
+int pci_msix_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off,
+                   const struct pci_bar bars[PCI_BARS], struct pci_msix_cap *m, char *why,
+                   size_t whylen)
 {
     if (off + PCI_MSIX_PBA + 4 > PCI_CFG_SIZE) {
         snprintf(why, whylen, "MSI-X capability at 0x%02x runs past configuration space", off);
@@ -153,8 +171,10 @@ int pci_msix_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, const struct p
     *m = (struct pci_msix_cap){
         .offset = (uint8_t)off,
         .vectors = (rd16(cfg, off + PCI_MSIX_CONTROL) & PCI_MSIX_TABLE_SIZE_MASK) + 1u,
-        .table_bar = table & PCI_MSIX_BIR_MASK, .table_offset = table & ~(uint32_t)PCI_MSIX_BIR_MASK,
-        .pba_bar = pba & PCI_MSIX_BIR_MASK, .pba_offset = pba & ~(uint32_t)PCI_MSIX_BIR_MASK,
+        .table_bar = table & PCI_MSIX_BIR_MASK,
+        .table_offset = table & ~(uint32_t)PCI_MSIX_BIR_MASK,
+        .pba_bar = pba & PCI_MSIX_BIR_MASK,
+        .pba_offset = pba & ~(uint32_t)PCI_MSIX_BIR_MASK,
     };
     /* Both live in memory BARs, inside them (§6.8.2.4, §6.8.2.5): one 16-byte entry a vector,
      * and one pending bit a vector in whole qwords. */
@@ -169,13 +189,15 @@ int pci_msix_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, const struct p
     for (unsigned i = 0; i < ARRAY_SIZE(parts); i++) {
         const struct pci_bar *b = parts[i].bir < PCI_BARS ? &bars[parts[i].bir] : NULL;
         if (!b || (b->kind != PCI_BAR_KIND_MEM32 && b->kind != PCI_BAR_KIND_MEM64)) {
-            snprintf(why, whylen, "MSI-X %s is in BAR%u, which is not a memory BAR", parts[i].what, parts[i].bir);
+            snprintf(why, whylen, "MSI-X %s is in BAR%u, which is not a memory BAR", parts[i].what,
+                     parts[i].bir);
             return -1;
         }
         if (parts[i].offset + parts[i].len > b->size) {
-            snprintf(why, whylen, "MSI-X %s at BAR%u+0x%llx (0x%llx bytes) runs past the BAR's 0x%llx", parts[i].what,
-                     parts[i].bir, (unsigned long long)parts[i].offset, (unsigned long long)parts[i].len,
-                     (unsigned long long)b->size);
+            snprintf(why, whylen,
+                     "MSI-X %s at BAR%u+0x%llx (0x%llx bytes) runs past the BAR's 0x%llx",
+                     parts[i].what, parts[i].bir, (unsigned long long)parts[i].offset,
+                     (unsigned long long)parts[i].len, (unsigned long long)b->size);
             return -1;
         }
     }
@@ -194,18 +216,29 @@ const char *pci_class_name(uint8_t class, uint8_t subclass)
         uint8_t class, subclass;
         const char *name;
     } known[] = {
-        { 0x01, 0x01, "ide controller" },     { 0x01, 0x06, "sata controller" },
-        { 0x01, 0x08, "nvme controller" },    { 0x01, 0x00, "scsi controller" },
-        { 0x02, 0x00, "ethernet controller" }, { 0x03, 0x00, "vga controller" },
-        { 0x06, 0x00, "host bridge" },        { 0x06, 0x01, "isa bridge" },
-        { 0x06, 0x04, "pci bridge" },         { 0x0c, 0x05, "smbus controller" },
-        { 0x0c, 0x03, "usb controller" },     { 0x00, 0xff, "device" }, /* class 0x00: before class codes */
-        { 0xff, 0x00, "unassigned class" },   { 0x10, 0x00, "crypto controller" },
+        { 0x01, 0x01, "ide controller" },
+        { 0x01, 0x06, "sata controller" },
+        { 0x01, 0x08, "nvme controller" },
+        { 0x01, 0x00, "scsi controller" },
+        { 0x02, 0x00, "ethernet controller" },
+        { 0x03, 0x00, "vga controller" },
+        { 0x06, 0x00, "host bridge" },
+        { 0x06, 0x01, "isa bridge" },
+        { 0x06, 0x04, "pci bridge" },
+        { 0x0c, 0x05, "smbus controller" },
+        { 0x0c, 0x03, "usb controller" },
+        { 0x00, 0xff, "device" }, /* class 0x00: before class codes */
+        { 0xff, 0x00, "unassigned class" },
+        { 0x10, 0x00, "crypto controller" },
     };
     static const char *const classes[] = {
-        "unclassified", "storage", "network", "display", "multimedia", "memory", "bridge",
-        "communication", "system peripheral", "input", "docking station", "processor", "serial bus",
-        "wireless", "intelligent i/o", "satellite", "encryption", "signal processing", "accelerator",
+        "unclassified", "storage",         "network",
+        "display",      "multimedia",      "memory",
+        "bridge",       "communication",   "system peripheral",
+        "input",        "docking station", "processor",
+        "serial bus",   "wireless",        "intelligent i/o",
+        "satellite",    "encryption",      "signal processing",
+        "accelerator",
     };
     for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
         if (known[i].class == class && known[i].subclass == subclass)

@@ -21,7 +21,8 @@ struct pci_cap {
 /* Walks the capability list (§6.7).  Returns the number of capabilities (0 when the status
  * register says there is no list), or -1 when the list loops or points outside 0x40-0xff: then
  * `caps` holds the ones before the bad pointer and `why` says where it went wrong. */
-int pci_caps_walk(const uint8_t cfg[PCI_CFG_SIZE], struct pci_cap caps[PCI_MAX_CAPS], char *why, size_t whylen);
+int pci_caps_walk(const uint8_t cfg[PCI_CFG_SIZE], struct pci_cap caps[PCI_MAX_CAPS], char *why,
+                  size_t whylen);
 /* The offset of the first capability `id` among caps, or 0. */
 unsigned pci_cap_find(const struct pci_cap *caps, int n, uint8_t id);
 const char *pci_cap_name(uint8_t id);
@@ -39,17 +40,18 @@ struct pci_bar {
  * slots it used (1 or 2), 1 with kind PCI_BAR_NONE for a BAR that is not implemented, or -1
  * with `why` for one that cannot be used: its size reads back as 0 or is not a power of two,
  * its type is reserved, or its upper half would be past the last BAR. */
-int pci_bar_decode(const uint32_t raw[PCI_BARS], const uint32_t probe[PCI_BARS], unsigned i, unsigned nbars,
-                   struct pci_bar *bar, char *why, size_t whylen);
+int pci_bar_decode(const uint32_t raw[PCI_BARS], const uint32_t probe[PCI_BARS], unsigned i,
+                   unsigned nbars, struct pci_bar *bar, char *why, size_t whylen);
 
 /* The MSI capability at `off` (§6.8.1) */
 struct pci_msi_cap {
     uint8_t offset;
     bool is64, maskable;
-    unsigned vectors; /* multiple message capable: 1, 2, 4, .. 32 */
+    unsigned vectors;                              /* multiple message capable: 1, 2, 4, .. 32 */
     uint8_t addr_lo, addr_hi, data, mask, pending; /* register offsets in configuration space */
 };
-int pci_msi_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, struct pci_msi_cap *m, char *why, size_t whylen);
+int pci_msi_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, struct pci_msi_cap *m, char *why,
+                  size_t whylen);
 
 /* The MSI-X capability at `off` (§6.8.2): where its table and pending-bit array are, checked
  * against the function's memory BARs. */
@@ -59,8 +61,9 @@ struct pci_msix_cap {
     uint8_t table_bar, pba_bar;
     uint32_t table_offset, pba_offset;
 };
-int pci_msix_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off, const struct pci_bar bars[PCI_BARS],
-                   struct pci_msix_cap *m, char *why, size_t whylen);
+int pci_msix_parse(const uint8_t cfg[PCI_CFG_SIZE], unsigned off,
+                   const struct pci_bar bars[PCI_BARS], struct pci_msix_cap *m, char *why,
+                   size_t whylen);
 
 /* "host bridge", "ethernet controller", ...: what a class and subclass are (PCI Code and ID
  * Assignment Specification 1.11); a class name for subclasses it does not know. */

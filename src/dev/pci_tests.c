@@ -15,17 +15,19 @@ KTEST(pci_enumerated)
         return;
     const struct pci_dev *host = &pci_devs[0];
     KEXPECTF(!strcmp(host->bdf, "00:00.0") && host->class == 0x06 && host->subclass == 0x00,
-             "the first function is %s class %02x%02x, not the host bridge at 00:00.0", host->bdf, host->class,
-             host->subclass);
+             "the first function is %s class %02x%02x, not the host bridge at 00:00.0", host->bdf,
+             host->class, host->subclass);
     bool want_ecam = acpi_ok && acpi.nmcfg;
     KEXPECTF(!strcmp(pci_access_name(), want_ecam ? "ecam" : "ports 0xcf8/0xcfc"),
-             "configuration space through %s with %u MCFG windows", pci_access_name(), acpi_ok ? acpi.nmcfg : 0);
+             "configuration space through %s with %u MCFG windows", pci_access_name(),
+             acpi_ok ? acpi.nmcfg : 0);
     for (unsigned i = 0; i < pci_ndevs; i++) {
         const struct pci_dev *d = &pci_devs[i];
-        KEXPECTF(d->vendor != PCI_VENDOR_NONE && !d->skipped, "%s: vendor %04x, skipped %d (%s)", d->bdf, d->vendor,
-                 d->skipped, d->why);
+        KEXPECTF(d->vendor != PCI_VENDOR_NONE && !d->skipped, "%s: vendor %04x, skipped %d (%s)",
+                 d->bdf, d->vendor, d->skipped, d->why);
         for (int c = 0; c < d->ncaps; c++)
-            KEXPECTF(d->caps[c].offset >= PCI_HEADER_END, "%s: capability at 0x%02x", d->bdf, d->caps[c].offset);
+            KEXPECTF(d->caps[c].offset >= PCI_HEADER_END, "%s: capability at 0x%02x", d->bdf,
+                     d->caps[c].offset);
     }
 }
 
@@ -54,8 +56,8 @@ KTEST(pci_ecam_matches_ports)
         uint32_t id = ports_read(d->bus, d->dev, d->fn, PCI_VENDOR_ID);
         uint32_t cls = ports_read(d->bus, d->dev, d->fn, PCI_REVISION);
         KEXPECTF(id == pci_read32(d, PCI_VENDOR_ID) && cls == pci_read32(d, PCI_REVISION),
-                 "%s: ports read %08x/%08x, ECAM %08x/%08x", d->bdf, id, cls, pci_read32(d, PCI_VENDOR_ID),
-                 pci_read32(d, PCI_REVISION));
+                 "%s: ports read %08x/%08x, ECAM %08x/%08x", d->bdf, id, cls,
+                 pci_read32(d, PCI_VENDOR_ID), pci_read32(d, PCI_REVISION));
     }
 }
 
@@ -97,7 +99,9 @@ static void fake_write(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsig
     memcpy(f->cfg + (off & ~3u), &v, 4);
 }
 
-static const struct pci_access fake_access = { .name = "fake", .read = fake_read, .write = fake_write };
+static const struct pci_access fake_access = { .name = "fake",
+                                               .read = fake_read,
+                                               .write = fake_write };
 
 static void fake_fn_init(struct fake_fn *f, uint16_t device)
 {
@@ -126,28 +130,32 @@ KTEST(pci_bad_input_skipped)
 {
     for (unsigned i = 0; i < FAKE_FNS; i++)
         fake_fn_init(&fake[i], (uint16_t)(0xf000 + i));
-    fake[1].cfg[0x60 + PCI_CAP_NEXT] = 0x40;  /* the list loops */
-    fake[2].bar_mask[0] = 0;                  /* BAR0 reads back as size 0 */
-    fake[3].cfg[0x60 + PCI_CAP_NEXT] = 0x20;  /* points into the header */
-    fake[4].cfg[0x40 + PCI_CAP_NEXT] = 0xfd;  /* reserved bits: 0xfc, past the end of the dwords */
+    fake[1].cfg[0x60 + PCI_CAP_NEXT] = 0x40; /* the list loops */
+    fake[2].bar_mask[0] = 0;                 /* BAR0 reads back as size 0 */
+    fake[3].cfg[0x60 + PCI_CAP_NEXT] = 0x20; /* points into the header */
+    fake[4].cfg[0x40 + PCI_CAP_NEXT] = 0xfd; /* reserved bits: 0xfc, past the end of the dwords */
     fake[4].cfg[0xfc + PCI_CAP_ID] = PCI_CAP_ID_VENDOR;
     unsigned n = pci_scan(&fake_access, found, ARRAY_SIZE(found));
     KEXPECTF(n == FAKE_FNS, "%u functions of %u found", n, FAKE_FNS);
     static const char *const want[FAKE_FNS] = {
-        NULL, "capability list loops: 0x40 at 0x61 points back to 0x40", "BAR0 (memory) reads back as size 0",
-        "capability pointer 0x20 at 0x61 points into the header, outside 0x40-0xff", NULL,
+        NULL,
+        "capability list loops: 0x40 at 0x61 points back to 0x40",
+        "BAR0 (memory) reads back as size 0",
+        "capability pointer 0x20 at 0x61 points into the header, outside 0x40-0xff",
+        NULL,
     };
     for (unsigned i = 0; i < n && i < FAKE_FNS; i++) {
         if (want[i])
-            KEXPECTF(found[i].skipped && !strcmp(found[i].why, want[i]), "%s: skipped %d, \"%s\"", found[i].bdf,
-                     found[i].skipped, found[i].why);
+            KEXPECTF(found[i].skipped && !strcmp(found[i].why, want[i]), "%s: skipped %d, \"%s\"",
+                     found[i].bdf, found[i].skipped, found[i].why);
         else
-            KEXPECTF(!found[i].skipped && found[i].has_msi, "%s: skipped %d (%s), msi %d", found[i].bdf,
-                     found[i].skipped, found[i].why, found[i].has_msi);
+            KEXPECTF(!found[i].skipped && found[i].has_msi, "%s: skipped %d (%s), msi %d",
+                     found[i].bdf, found[i].skipped, found[i].why, found[i].has_msi);
     }
     /* The BAR came back as it was, and its size was read. */
-    KEXPECTF(found[0].bars[0].size == 0x1000 && found[0].bars[0].base == 0xfe000000, "BAR0 0x%llx size 0x%llx",
-             (unsigned long long)found[0].bars[0].base, (unsigned long long)found[0].bars[0].size);
+    KEXPECTF(found[0].bars[0].size == 0x1000 && found[0].bars[0].base == 0xfe000000,
+             "BAR0 0x%llx size 0x%llx", (unsigned long long)found[0].bars[0].base,
+             (unsigned long long)found[0].bars[0].size);
     KEXPECT(!fake[0].probing[0]);
     KEXPECTF(found[4].ncaps == 2 && found[4].caps[1].offset == 0xfc, "%d caps", found[4].ncaps);
 }
@@ -162,14 +170,16 @@ KTEST(pci_msi_maskable_registers)
     if (n != 1 || !found[0].has_msi)
         return;
     struct msi_msg msg;
-    KEXPECT(msi_compose(&(struct msi){ .dest = 3, .vector = 0x9e, .delivery = DELIVERY_FIXED }, &msg));
+    KEXPECT(
+        msi_compose(&(struct msi){ .dest = 3, .vector = 0x9e, .delivery = DELIVERY_FIXED }, &msg));
     pci_msi_chip_maskable.write(&found[0], 0, &msg);
     struct msi_msg back;
     pci_msi_read_msg(&found[0], 0, &back);
-    KEXPECTF(back.addr_lo == 0xfee03000 && back.addr_hi == 0 && back.data == 0x9e, "address %08x:%08x data %04x",
-             back.addr_hi, back.addr_lo, back.data);
+    KEXPECTF(back.addr_lo == 0xfee03000 && back.addr_hi == 0 && back.data == 0x9e,
+             "address %08x:%08x data %04x", back.addr_hi, back.addr_lo, back.data);
     pci_msi_chip_maskable.mask(&found[0], 0, true);
-    KEXPECTF(fake[0].cfg[0x40 + PCI_MSI_MASK_64] == 1, "mask bits %02x", fake[0].cfg[0x40 + PCI_MSI_MASK_64]);
+    KEXPECTF(fake[0].cfg[0x40 + PCI_MSI_MASK_64] == 1, "mask bits %02x",
+             fake[0].cfg[0x40 + PCI_MSI_MASK_64]);
     pci_msi_chip_maskable.mask(&found[0], 0, false);
     KEXPECT(fake[0].cfg[0x40 + PCI_MSI_MASK_64] == 0);
     /* Without masking the data word sits at 0x48 (32-bit) or 0x4c (64-bit). */
@@ -184,5 +194,6 @@ KTEST(pci_ecam_window_checked)
     KEXPECT(!pci_ecam_usable(1ull << 52, 0, 255, why, sizeof why));
     KEXPECTF(contains(why, "physical address space"), "%s", why);
     if (acpi_ok && acpi.nmcfg)
-        KEXPECT(pci_ecam_usable(acpi.mcfg[0].base, acpi.mcfg[0].bus_start, acpi.mcfg[0].bus_end, why, sizeof why));
+        KEXPECT(pci_ecam_usable(acpi.mcfg[0].base, acpi.mcfg[0].bus_start, acpi.mcfg[0].bus_end,
+                                why, sizeof why));
 }

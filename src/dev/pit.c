@@ -1,22 +1,24 @@
 #include "dev/pit.h"
 
+#include "core/console.h"
 #include "cpu/cpu.h"
 #include "irq/route.h"
-#include "core/console.h"
 
 /* Ports and mode bits (Intel 82C54 datasheet; PC port 0x61 is the speaker/gate register). */
+/* clang-format off: register bits stay indented under their register */
 #define PIT_CH0_DATA 0x40
 #define PIT_CH2_DATA 0x42
 #define PIT_COMMAND 0x43
-#define   PIT_SEL_CH0 0x00
-#define   PIT_SEL_CH2 0x80
-#define   PIT_ACCESS_LOHI 0x30
-#define   PIT_LATCH 0x00 /* counter latch command: access bits 00 */
-#define   PIT_MODE0 0x00 /* interrupt on terminal count: OUT goes high when the count ends */
-#define   PIT_MODE2 0x04 /* rate generator: a pulse every `count` input clocks */
+#define PIT_SEL_CH0 0x00
+#define PIT_SEL_CH2 0x80
+#define PIT_ACCESS_LOHI 0x30
+#define PIT_LATCH 0x00 /* counter latch command: access bits 00 */
+#define PIT_MODE0 0x00 /* interrupt on terminal count: OUT goes high when the count ends */
+#define PIT_MODE2 0x04 /* rate generator: a pulse every `count` input clocks */
 #define PORT_SPEAKER 0x61
-#define   SPEAKER_GATE2 0x01 /* gate input of channel 2 */
-#define   SPEAKER_DATA 0x02  /* speaker on: keep it off */
+#define SPEAKER_GATE2 0x01 /* gate input of channel 2 */
+#define SPEAKER_DATA 0x02  /* speaker on: keep it off */
+/* clang-format on */
 /* Reads of a count that never moves before the PIT is taken as absent: each read is three port
  * accesses, so this is milliseconds anywhere, thousands of the PIT's 838 ns input clocks. */
 #define PIT_PROBE_READS 100000UL

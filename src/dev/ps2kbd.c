@@ -1,22 +1,24 @@
 #include "dev/ps2kbd.h"
 
-#include "cpu/cpu.h"
-#include "irq/route.h"
 #include "core/console.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "irq/route.h"
 
 /* 8042 ports, status bits and commands (IBM PS/2 technical reference; osdev's "8042" page). */
+/* clang-format off: register bits stay indented under their register */
 #define KBD_DATA 0x60
-#define KBD_STATUS 0x64 /* read */
+#define KBD_STATUS 0x64  /* read */
 #define KBD_COMMAND 0x64 /* write */
-#define   STATUS_OUTPUT_FULL 0x01
-#define   STATUS_INPUT_FULL 0x02
-#define   CMD_READ_CONFIG 0x20
-#define   CMD_WRITE_CONFIG 0x60
-#define   CMD_WRITE_KBD_OUTPUT 0xd2
-#define   CONFIG_KBD_IRQ 0x01
+#define STATUS_OUTPUT_FULL 0x01
+#define STATUS_INPUT_FULL 0x02
+#define CMD_READ_CONFIG 0x20
+#define CMD_WRITE_CONFIG 0x60
+#define CMD_WRITE_KBD_OUTPUT 0xd2
+#define CONFIG_KBD_IRQ 0x01
 #define KBD_WAIT_US 20000
 #define KBD_IRQ 1
+/* clang-format on */
 
 static bool present;
 static volatile uint64_t irqs;

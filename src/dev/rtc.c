@@ -1,20 +1,22 @@
 #include "dev/rtc.h"
 
-#include "cpu/cpu.h"
-#include "irq/route.h"
-#include "cpu/cmos.h"
 #include "core/console.h"
+#include "cpu/cmos.h"
+#include "cpu/cpu.h"
 #include "cpu/spinlock.h"
+#include "irq/route.h"
 
 /* RTC registers in the CMOS (MC146818A datasheet). */
+/* clang-format off: register bits stay indented under their register */
 #define RTC_REG_A 0x0a
-#define   REG_A_RATE_MASK 0x0f
-#define   REG_A_RATE_64HZ 0x0a /* 32768 >> (rate - 1) */
+#define REG_A_RATE_MASK 0x0f
+#define REG_A_RATE_64HZ 0x0a /* 32768 >> (rate - 1) */
 #define RTC_REG_B 0x0b
-#define   REG_B_PIE 0x40 /* periodic interrupt enable */
-#define RTC_REG_C 0x0c   /* read: which interrupt; reading it acknowledges */
+#define REG_B_PIE 0x40 /* periodic interrupt enable */
+#define RTC_REG_C 0x0c /* read: which interrupt; reading it acknowledges */
 #define RTC_IRQ 8
 #define RTC_HZ 64
+/* clang-format on */
 
 static struct spinlock cmos_lock = SPINLOCK_INIT;
 

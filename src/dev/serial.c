@@ -1,42 +1,44 @@
 #include "dev/serial.h"
 
-#include "cpu/cpu.h"
-#include "core/console.h"
-#include "core/time.h"
 #include "apic/ipi.h"
 #include "apic/lapic.h"
-#include "irq/route.h"
-#include "cpu/vectors.h"
+#include "core/console.h"
+#include "core/time.h"
+#include "cpu/cpu.h"
 #include "cpu/spinlock.h"
+#include "cpu/vectors.h"
+#include "irq/route.h"
 
 /* 16550 registers, as offsets from the base port (PC16550D datasheet, table 2). */
+/* clang-format off: register bits stay indented under their register */
 #define UART_THR 0 /* transmit holding (DLAB=0) */
 #define UART_DLL 0 /* divisor latch low (DLAB=1) */
 #define UART_RBR 0 /* receive buffer (DLAB=0) */
 #define UART_IER 1 /* interrupt enable (DLAB=0) */
-#define   IER_RX_AVAILABLE 0x01
+#define IER_RX_AVAILABLE 0x01
 #define UART_DLM 1 /* divisor latch high (DLAB=1) */
 #define UART_FCR 2 /* FIFO control */
-#define   FCR_ENABLE 0x01
-#define   FCR_CLEAR_RX 0x02
-#define   FCR_CLEAR_TX 0x04
-#define   FCR_TRIGGER_14 0xc0
+#define FCR_ENABLE 0x01
+#define FCR_CLEAR_RX 0x02
+#define FCR_CLEAR_TX 0x04
+#define FCR_TRIGGER_14 0xc0
 #define UART_LCR 3 /* line control */
-#define   LCR_8N1 0x03
-#define   LCR_DLAB 0x80
+#define LCR_8N1 0x03
+#define LCR_DLAB 0x80
 #define UART_MCR 4 /* modem control */
-#define   MCR_DTR 0x01
-#define   MCR_RTS 0x02
-#define   MCR_OUT2 0x08 /* on PCs, gates the UART's interrupt line to the PIC / I/O APIC */
-#define   MCR_LOOP 0x10
+#define MCR_DTR 0x01
+#define MCR_RTS 0x02
+#define MCR_OUT2 0x08 /* on PCs, gates the UART's interrupt line to the PIC / I/O APIC */
+#define MCR_LOOP 0x10
 #define UART_LSR 5 /* line status */
-#define   LSR_DATA_READY 0x01
-#define   LSR_OVERRUN 0x02 /* a byte came while the FIFO (or RBR) was full, and was lost */
-#define   LSR_THRE 0x20 /* transmit holding register empty */
-#define   LSR_TEMT 0x40 /* transmitter empty */
-#define UART_SCR 7 /* scratch */
+#define LSR_DATA_READY 0x01
+#define LSR_OVERRUN 0x02 /* a byte came while the FIFO (or RBR) was full, and was lost */
+#define LSR_THRE 0x20    /* transmit holding register empty */
+#define LSR_TEMT 0x40    /* transmitter empty */
+#define UART_SCR 7       /* scratch */
 
 #define UART_CLOCK_DIVISOR_115200 1 /* 1.8432 MHz / 16 / 115200 */
+/* clang-format on */
 /* How long to wait for room in the transmitter.  One byte takes 87 us at 115200 baud, but
  * QEMU holds THRE clear while the host end of the port does not read (its flow control), and a
  * busy host may not read for seconds (a test harness on a loaded 2-core machine: 2 s was seen
@@ -63,7 +65,9 @@ void serial_init(void)
     outb(COM1_BASE + UART_FCR, FCR_ENABLE | FCR_CLEAR_RX | FCR_CLEAR_TX | FCR_TRIGGER_14);
     outb(COM1_BASE + UART_MCR, MCR_DTR | MCR_RTS);
     present = true;
-    static const struct console_sink uart = { .name = "com1", .putc = serial_putc, .drain = serial_drain };
+    static const struct console_sink uart = { .name = "com1",
+                                              .putc = serial_putc,
+                                              .drain = serial_drain };
     console_register_sink(&uart);
 }
 
@@ -95,7 +99,8 @@ void serial_putc(char c)
         stuck = false;
         if (unsent) {
             /* Printed by this same printer right after what it is printing now. */
-            kprintf("serial: warning: COM1 did not drain for %u ms; %llu bytes before this line were not sent",
+            kprintf("serial: warning: COM1 did not drain for %u ms; %llu bytes before this line "
+                    "were not sent",
                     UART_STALL_US / 1000, (unsigned long long)unsent);
             unsent = 0;
         }
@@ -142,7 +147,8 @@ void serial_rx_wake(uint32_t apic_id) { wake_apic = apic_id; }
 
 static uint32_t rx_free(void)
 {
-    return (READ_ONCE(rx_tail) + RX_RING - 1 - __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE)) % RX_RING;
+    return (READ_ONCE(rx_tail) + RX_RING - 1 - __atomic_load_n(&rx_head, __ATOMIC_ACQUIRE)) %
+           RX_RING;
 }
 
 /* The 16550 raises its line while received data waits and IER allows it (datasheet, IIR);
@@ -163,7 +169,8 @@ static void rx_handler(struct regs *r, void *data)
     int n = 0;
     while ((lsr = inb(COM1_BASE + UART_LSR)) & LSR_DATA_READY) {
         if (lsr & LSR_OVERRUN) /* read clears it */
-            kprintf("serial: warning: COM1 receive overrun: the UART dropped a byte (%llu times so far)",
+            kprintf("serial: warning: COM1 receive overrun: the UART dropped a byte (%llu times so "
+                    "far)",
                     (unsigned long long)++rx_overruns);
         if (n++ == RX_BURST)
             break;

@@ -10,6 +10,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 
+/* clang-format off: register bits stay indented under their register */
 #define VIRTIO_VENDOR 0x1af4
 #define VIRTIO_RNG_TRANSITIONAL 0x1005 /* virtio 1.1 §4.1.2.1: 0x1000 + id - 1 */
 #define VIRTIO_RNG_MODERN 0x1044       /* 0x1040 + device ID 4 */
@@ -30,15 +31,15 @@
 #define VIRTIO_DRIVER_FEATURE 0x0c
 #define VIRTIO_MSIX_CONFIG 0x10
 #define VIRTIO_DEVICE_STATUS 0x14
-#define   VIRTIO_STATUS_ACKNOWLEDGE 1 /* §2.1 */
-#define   VIRTIO_STATUS_DRIVER 2
-#define   VIRTIO_STATUS_DRIVER_OK 4
-#define   VIRTIO_STATUS_FEATURES_OK 8
-#define   VIRTIO_STATUS_FAILED 128
+#define VIRTIO_STATUS_ACKNOWLEDGE 1 /* §2.1 */
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_FAILED 128
 #define VIRTIO_QUEUE_SELECT 0x16
 #define VIRTIO_QUEUE_SIZE 0x18
 #define VIRTIO_QUEUE_MSIX_VECTOR 0x1a
-#define   VIRTIO_MSI_NO_VECTOR 0xffff
+#define VIRTIO_MSI_NO_VECTOR 0xffff
 #define VIRTIO_QUEUE_ENABLE 0x1c
 #define VIRTIO_QUEUE_NOTIFY_OFF 0x1e
 #define VIRTIO_QUEUE_DESC 0x20
@@ -46,6 +47,7 @@
 #define VIRTIO_QUEUE_DEVICE 0x30
 #define VIRTIO_F_VERSION_1_WORD 1 /* feature bit 32: bit 0 of the second word (§6) */
 #define VIRTIO_F_VERSION_1_BIT 0x1
+/* clang-format on */
 
 /* The split virtqueue (§2.6), laid out in one page: descriptors, then the driver (avail)
  * ring, then the device (used) ring at the next 4-byte boundary. */
@@ -120,10 +122,12 @@ static void config_interrupt(struct regs *r, void *data)
 static volatile uint8_t *map_cap(const struct pci_dev *d, unsigned off, uint32_t *mult)
 {
     unsigned bar = pci_read32(d, off + VIRTIO_CAP_BAR) & 0xff;
-    uint32_t offset = pci_read32(d, off + VIRTIO_CAP_OFFSET), len = pci_read32(d, off + VIRTIO_CAP_LENGTH);
+    uint32_t offset = pci_read32(d, off + VIRTIO_CAP_OFFSET),
+             len = pci_read32(d, off + VIRTIO_CAP_LENGTH);
     if (mult)
         *mult = pci_read32(d, off + VIRTIO_CAP_NOTIFY_MULT);
-    if (bar >= PCI_BARS || (d->bars[bar].kind != PCI_BAR_KIND_MEM32 && d->bars[bar].kind != PCI_BAR_KIND_MEM64) ||
+    if (bar >= PCI_BARS ||
+        (d->bars[bar].kind != PCI_BAR_KIND_MEM32 && d->bars[bar].kind != PCI_BAR_KIND_MEM64) ||
         (uint64_t)offset + len > d->bars[bar].size || !len)
         return NULL;
     return ioremap(d->bars[bar].base + offset, len);
@@ -143,7 +147,9 @@ static bool setup(struct pci_dev *d)
             notify_base = map_cap(d, d->caps[i].offset, &mult);
     }
     if (!common || !notify_base) {
-        kprintf("virtio-rng: warning: %s has no modern (virtio 1.x) common or notify structure; not used", d->bdf);
+        kprintf("virtio-rng: warning: %s has no modern (virtio 1.x) common or notify structure; "
+                "not used",
+                d->bdf);
         return false;
     }
     /* Initialisation (§3.1.1): reset, acknowledge, driver, features, queue, driver ok. */
@@ -162,7 +168,8 @@ static bool setup(struct pci_dev *d)
     C32(VIRTIO_DRIVER_FEATURE) = 0;
     C32(VIRTIO_DRIVER_FEATURE_SELECT) = VIRTIO_F_VERSION_1_WORD;
     C32(VIRTIO_DRIVER_FEATURE) = VIRTIO_F_VERSION_1_BIT;
-    C8(VIRTIO_DEVICE_STATUS) = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+    C8(VIRTIO_DEVICE_STATUS) =
+        VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
     if (!(C8(VIRTIO_DEVICE_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
         kprintf("virtio-rng: warning: %s refused the features; not used", d->bdf);
         return false;
@@ -177,7 +184,8 @@ static bool setup(struct pci_dev *d)
     C16(VIRTIO_QUEUE_SELECT) = 0;
     uint16_t max = C16(VIRTIO_QUEUE_SIZE);
     if (max < QSIZE) {
-        kprintf("virtio-rng: warning: %s queue 0 has %u entries, fewer than %u; not used", d->bdf, max, QSIZE);
+        kprintf("virtio-rng: warning: %s queue 0 has %u entries, fewer than %u; not used", d->bdf,
+                max, QSIZE);
         return false;
     }
     vq_phys = pmm_alloc_page();
@@ -190,8 +198,8 @@ static bool setup(struct pci_dev *d)
     C16(VIRTIO_QUEUE_SIZE) = QSIZE;
     C16(VIRTIO_QUEUE_MSIX_VECTOR) = MSIX_QUEUE_ENTRY;
     if (C16(VIRTIO_QUEUE_MSIX_VECTOR) == VIRTIO_MSI_NO_VECTOR) {
-        kprintf("virtio-rng: warning: %s did not take MSI-X entry %u for its queue; not used", d->bdf,
-                MSIX_QUEUE_ENTRY);
+        kprintf("virtio-rng: warning: %s did not take MSI-X entry %u for its queue; not used",
+                d->bdf, MSIX_QUEUE_ENTRY);
         return false;
     }
     C64(VIRTIO_QUEUE_DESC) = vq_phys + __builtin_offsetof(struct vq_page, desc);
@@ -199,8 +207,8 @@ static bool setup(struct pci_dev *d)
     C64(VIRTIO_QUEUE_DEVICE) = vq_phys + __builtin_offsetof(struct vq_page, used);
     notify = (volatile uint16_t *)(notify_base + (uint32_t)C16(VIRTIO_QUEUE_NOTIFY_OFF) * mult);
     C16(VIRTIO_QUEUE_ENABLE) = 1;
-    C8(VIRTIO_DEVICE_STATUS) = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
-                               VIRTIO_STATUS_DRIVER_OK;
+    C8(VIRTIO_DEVICE_STATUS) = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+                               VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
     return true;
 }
 
@@ -210,7 +218,8 @@ void virtio_rng_init(void)
     if (!d)
         d = pci_find(VIRTIO_VENDOR, VIRTIO_RNG_MODERN);
     if (!d) {
-        kprintf("virtio-rng: no virtio-rng device (QEMU -device virtio-rng-pci); its tests are skipped");
+        kprintf("virtio-rng: no virtio-rng device (QEMU -device virtio-rng-pci); its tests are "
+                "skipped");
         return;
     }
     if (!setup(d)) {
@@ -219,7 +228,8 @@ void virtio_rng_init(void)
         return;
     }
     pci = d;
-    kprintf("virtio-rng: %s ready: queue 0 of %u buffers on MSI-X entry %u", d->bdf, QSIZE, MSIX_QUEUE_ENTRY);
+    kprintf("virtio-rng: %s ready: queue 0 of %u buffers on MSI-X entry %u", d->bdf, QSIZE,
+            MSIX_QUEUE_ENTRY);
 }
 
 bool virtio_rng_present(void) { return pci != NULL; }
@@ -235,8 +245,10 @@ bool virtio_rng_request(void)
         return false;
     }
     unsigned slot = avail_idx % QSIZE;
-    vq->desc[slot] = (struct virtq_desc){ .addr = vq_phys + __builtin_offsetof(struct vq_page, buf) + slot * 16,
-                                          .len = RNG_BUF_LEN, .flags = VIRTQ_DESC_F_WRITE };
+    vq->desc[slot] =
+        (struct virtq_desc){ .addr = vq_phys + __builtin_offsetof(struct vq_page, buf) + slot * 16,
+                             .len = RNG_BUF_LEN,
+                             .flags = VIRTQ_DESC_F_WRITE };
     vq->avail.ring[slot] = (uint16_t)slot;
     outstanding++;
     avail_idx++;

@@ -5,15 +5,15 @@
 #include "acpi/acpi_boot.h"
 #include "apic/ioapic.h"
 #include "core/console.h"
-#include "irq/route.h"
+#include "dev/edu.h"
+#include "dev/pci.h"
 #include "dev/pit.h"
 #include "dev/ps2kbd.h"
 #include "dev/rtc.h"
 #include "dev/serial.h"
-#include "dev/edu.h"
-#include "dev/pci.h"
 #include "dev/virtio_rng.h"
 #include "irq/msi.h"
+#include "irq/route.h"
 
 #define PIT_HZ_DEVICE 100
 

@@ -2,33 +2,33 @@
 #include "acpi/acpi_boot.h"
 #include "apic/lapic.h"
 #include "boot/bootinfo.h"
-#include "cpu/cpu.h"
-#include "smp/cpu_init.h"
-#include "irq/idt.h"
-#include "cpu/percpu.h"
-#include "smp/cpu_areas.h"
-#include "dev/fb.h"
-#include "irq/irq_table.h"
-#include "irq/pic.h"
-#include "irq/nmi.h"
-#include "irq/irq.h"
-#include "ktest/bench.h"
 #include "core/cmdline.h"
 #include "core/console.h"
-#include "dev/serial.h"
-#include "init/devices.h"
+#include "core/power.h"
+#include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "dev/fb.h"
 #include "dev/fwcfg.h"
 #include "dev/hpet.h"
-#include "ktest/ktest.h"
-#include "core/power.h"
+#include "dev/serial.h"
+#include "init/devices.h"
 #include "init/shell.h"
-#include "core/time.h"
-#include "time/calibrate.h"
+#include "irq/idt.h"
+#include "irq/irq.h"
+#include "irq/irq_table.h"
+#include "irq/nmi.h"
+#include "irq/pic.h"
+#include "ktest/bench.h"
+#include "ktest/ktest.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "smp/cpu_areas.h"
+#include "smp/cpu_init.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
+#include "time/calibrate.h"
 
 #define FWCFG_CMDLINE "opt/cadre/cmdline"
 
@@ -41,7 +41,8 @@ static const char *param_poweroff(const char *v)
     poweroff_when_ready = true;
     return NULL;
 }
-KERNEL_PARAM("poweroff", param_poweroff, "power off once the kernel is ready (ACPI S5, else isa-debug-exit)");
+KERNEL_PARAM("poweroff", param_poweroff,
+             "power off once the kernel is ready (ACPI S5, else isa-debug-exit)");
 
 static char cmdline[CMDLINE_MAX];
 
@@ -65,7 +66,8 @@ static void cmdline_init(void)
         kprintf("cmdline: from fw_cfg %s: \"%s\"", FWCFG_CMDLINE, shown);
         size_t used = strnlen(extra, (size_t)n);
         if (used + 1 < (size_t)n)
-            kprintf("cmdline: warning: fw_cfg %s has a NUL at byte %zu: the %zu bytes after it are ignored",
+            kprintf("cmdline: warning: fw_cfg %s has a NUL at byte %zu: the %zu bytes after it are "
+                    "ignored",
                     FWCFG_CMDLINE, used, (size_t)n - used - 1);
     }
     cmdline_apply(cmdline);
@@ -83,16 +85,18 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     serial_init(); /* the console's first sink */
     time_init();
     time_stage(STAGE_FIRST_LINE);
-    kprintf("cadre: booting on cpu0; tsc %llu.%03llu MHz (%s)", (unsigned long long)(tsc_khz() / 1000),
-            (unsigned long long)(tsc_khz() % 1000), tsc_source());
+    kprintf("cadre: booting on cpu0; tsc %llu.%03llu MHz (%s)",
+            (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000),
+            tsc_source());
     bootinfo_init(mb2_phys);
     cmdline_init();
     pmm_init(&boot_info);
     paging_init();
     fb_init(&boot_info);
 
-    /* Linux's order (trap_init, then cpu_init; linux-insides, interrupts part 4): the early IDT is live; trap_init builds the full one without IST;
-     * cpu_init gives this CPU its TSS; only then do the IST gates go in. */
+    /* Linux's order (trap_init, then cpu_init; linux-insides, interrupts part 4): the early IDT is
+     * live; trap_init builds the full one without IST; cpu_init gives this CPU its TSS; only then
+     * do the IST gates go in. */
     trap_init();
     percpu_create(0, cpuid(1, 0).ebx >> 24);
 

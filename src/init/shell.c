@@ -1,22 +1,22 @@
 #include "init/shell.h"
 
 #include "apic/lapic.h"
+#include "core/console.h"
+#include "core/power.h"
+#include "core/time.h"
 #include "cpu/cpu.h"
-#include "smp/cpu_init.h"
 #include "cpu/percpu.h"
+#include "debug/panic.h"
+#include "dev/pci.h"
+#include "dev/serial.h"
 #include "irq/irq_table.h"
+#include "irq/msi.h"
 #include "irq/nmi.h"
 #include "irq/route.h"
-#include "irq/msi.h"
-#include "dev/pci.h"
 #include "ktest/bench.h"
-#include "core/console.h"
 #include "ktest/ktest.h"
-#include "debug/panic.h"
-#include "core/power.h"
-#include "dev/serial.h"
-#include "core/time.h"
 #include "lib/string.h"
+#include "smp/cpu_init.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 
@@ -71,14 +71,14 @@ static void cmd_cpus(int argc, char **argv)
     (void)argc, (void)argv;
     console_lock();
     kprintf("cpus: %u online", smp_online_count());
-    kprintf("cpus: %4s %5s %-8s %-16s %-16s %-16s %s", "cpu", "apic", "state", "gs base", "kernel stack", "irq stack",
-            "NMIs");
+    kprintf("cpus: %4s %5s %-8s %-16s %-16s %-16s %s", "cpu", "apic", "state", "gs base",
+            "kernel stack", "irq stack", "NMIs");
     for (unsigned c = 0; c < ncpus_possible; c++) {
         struct percpu *pc = percpu_areas[c];
         static const char *const states[] = { "absent", "starting", "online", "failed" };
-        kprintf("cpus: %4u %5u %-8s %016lx %016lx %016lx %llu", c, pc->apic_id, states[pc->state & 3],
-                (unsigned long)pc, (unsigned long)pc->kernel_stack.hi, (unsigned long)pc->irq_stack.hi,
-                (unsigned long long)pc->nmi_count);
+        kprintf("cpus: %4u %5u %-8s %016lx %016lx %016lx %llu", c, pc->apic_id,
+                states[pc->state & 3], (unsigned long)pc, (unsigned long)pc->kernel_stack.hi,
+                (unsigned long)pc->irq_stack.hi, (unsigned long long)pc->nmi_count);
     }
     console_unlock();
 }
@@ -124,7 +124,9 @@ static void cmd_affinity(int argc, char **argv)
             return;
         int rc = msi_irq_set_affinity(m, cpu);
         if (rc == -1)
-            kprintf("console: cpu%u cannot take an MSI: its APIC ID is above what a message can name", cpu);
+            kprintf(
+                "console: cpu%u cannot take an MSI: its APIC ID is above what a message can name",
+                cpu);
         else if (!rc)
             msi_irq_print(m);
         return;
@@ -155,8 +157,8 @@ static void cmd_msi(int argc, char **argv)
     for (unsigned i = 0; i < msi_nirqs; i++) {
         msi_irq_print(&msi_irqs[i]);
         if (msi_irqs[i].index)
-            kprintf("msi:   (%s/%u: vector %u of the device, %llu moves)", msi_irqs[i].source, msi_irqs[i].index,
-                    msi_irqs[i].index, (unsigned long long)msi_irqs[i].moves);
+            kprintf("msi:   (%s/%u: vector %u of the device, %llu moves)", msi_irqs[i].source,
+                    msi_irqs[i].index, msi_irqs[i].index, (unsigned long long)msi_irqs[i].moves);
     }
     console_unlock();
 }
@@ -211,7 +213,7 @@ static void cmd_backtrace(int argc, char **argv)
     nmi_backtrace_all();
 }
 
-static void set_tpr(void *class) { lapic_set_tpr_class((unsigned)(uintptr_t)class); }
+static void set_tpr(void *class) { lapic_set_tpr_class((unsigned)(uintptr_t) class); }
 
 static void cmd_tpr(int argc, char **argv)
 {
@@ -219,13 +221,15 @@ static void cmd_tpr(int argc, char **argv)
     unsigned long long class;
     /* Class 15 would hold the call IPI (class 15) that could set it back. */
     if (argc != 3 || !number(argv[2], 14, &class)) {
-        kprintf("console: usage: tpr CPU CLASS (CLASS 0-14; 15 would block the IPI that undoes it)");
+        kprintf(
+            "console: usage: tpr CPU CLASS (CLASS 0-14; 15 would block the IPI that undoes it)");
         return;
     }
     if (!cpu_arg(argv[1], &cpu))
         return;
-    if (!smp_call(cpu, set_tpr, (void *)(uintptr_t)class, SMP_CALL_TIMEOUT_US))
-        kprintf("console: cpu%u TPR class %llu: interrupts of classes 0-%llu wait", cpu, class, class);
+    if (!smp_call(cpu, set_tpr, (void *)(uintptr_t) class, SMP_CALL_TIMEOUT_US))
+        kprintf("console: cpu%u TPR class %llu: interrupts of classes 0-%llu wait", cpu, class,
+                class);
 }
 
 static void cmd_test(int argc, char **argv)
@@ -264,7 +268,8 @@ static const struct command commands[] = {
     { "cpus", "", "every CPU: APIC ID, state, GS base, stacks", cmd_cpus },
     { "irqs", "", "the interrupt counters, one column per CPU", cmd_irqs },
     { "routes", "", "the I/O APIC routes", cmd_routes },
-    { "affinity", "IRQ CPU", "move an ISA IRQ, or an MSI vector (BB:DD.F[/N]), to a CPU", cmd_affinity },
+    { "affinity", "IRQ CPU", "move an ISA IRQ, or an MSI vector (BB:DD.F[/N]), to a CPU",
+      cmd_affinity },
     { "pci", "", "every PCI function: IDs, class, BARs, capabilities", cmd_pci },
     { "msi", "", "every MSI and MSI-X vector: vector, class, CPU", cmd_msi },
     { "ipi", "CPU", "run a function on a CPU through the call IPI", cmd_ipi },
@@ -325,7 +330,11 @@ __noreturn void shell_run(void)
     char line[LINE_LEN];
     size_t len = 0, too_long = 0; /* bytes beyond the line's room: the line is not run */
     bool prompted = false;
-    enum { PLAIN, ESCAPE, CSI } esc = PLAIN; /* terminal escape sequences (arrow keys) are skipped */
+    enum {
+        PLAIN,
+        ESCAPE,
+        CSI
+    } esc = PLAIN; /* terminal escape sequences (arrow keys) are skipped */
     serial_rx_wake(this_cpu_read(apic_id));
     kprintf("console: ready on COM1; type 'help'");
     for (;;) {
@@ -354,8 +363,8 @@ __noreturn void shell_run(void)
             console_write_raw("\n", 1);
             line[len] = '\0';
             if (too_long)
-                kprintf("console: line too long (%zu bytes, at most %zu): dropped, not run", len + too_long,
-                        sizeof line - 1);
+                kprintf("console: line too long (%zu bytes, at most %zu): dropped, not run",
+                        len + too_long, sizeof line - 1);
             else
                 shell_execute(line);
             len = too_long = 0;

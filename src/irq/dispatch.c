@@ -1,18 +1,18 @@
 #include "irq/dispatch.h"
 
+#include "core/console.h"
 #include "cpu/cpu.h"
 #include "cpu/extable.h"
-#include "irq/idt.h"
 #include "cpu/percpu.h"
-#include "debug/stacks.h"
-#include "irq/irq.h"
-#include "core/console.h"
+#include "debug/exceptions.h"
 #include "debug/ksyms.h"
 #include "debug/panic.h"
+#include "debug/stacks.h"
+#include "irq/idt.h"
+#include "irq/irq.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/paging.h"
-#include "debug/exceptions.h"
 #include "user/user.h"
 
 /* #BP from `int3`: report and go on after the int3 (RIP already points past it). */
@@ -42,9 +42,10 @@ static void debug_trap(struct regs *r)
         r->rflags &= ~(uint64_t)RFLAGS_TF;
     ksym_format(r->rip, sym, sizeof sym);
     stack_describe(read_rsp(), stack, sizeof stack);
-    kprintf("trap: #DB debug exception (dr6 %#lx%s) at %016lx <%s> on cpu%u, handled on %s; continuing",
-            (unsigned long)dr6, dr6 & DR6_BS ? ", single step" : "", (unsigned long)r->rip, sym,
-            cpu_id(), stack);
+    kprintf(
+        "trap: #DB debug exception (dr6 %#lx%s) at %016lx <%s> on cpu%u, handled on %s; continuing",
+        (unsigned long)dr6, dr6 & DR6_BS ? ", single step" : "", (unsigned long)r->rip, sym,
+        cpu_id(), stack);
 }
 
 /* A fault whose address is in the guard page below a known stack is an overflow of it. */
@@ -54,7 +55,9 @@ static bool stack_overflow(const struct regs *r, char *buf, size_t size)
     for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
         struct stack_info st;
         if (addrs[i] && stack_find_guard(addrs[i], &st)) {
-            snprintf(buf, size, "kernel stack overflow on cpu%u: %016lx is in the guard page of the %s stack of cpu%d",
+            snprintf(buf, size,
+                     "kernel stack overflow on cpu%u: %016lx is in the guard page of the %s stack "
+                     "of cpu%d",
                      cpu_id(), (unsigned long)addrs[i], st.name, st.cpu);
             return true;
         }
@@ -69,14 +72,9 @@ static void exception(struct regs *r)
         return;
     }
     switch (r->vector) {
-    case VEC_BP:
-        breakpoint(r);
-        return;
-    case VEC_DB:
-        debug_trap(r);
-        return;
-    default:
-        break;
+        case VEC_BP: breakpoint(r); return;
+        case VEC_DB: debug_trap(r); return;
+        default: break;
     }
     if (extable_fixup(r))
         return;

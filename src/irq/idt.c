@@ -1,9 +1,9 @@
 #include "irq/idt.h"
 
+#include "core/console.h"
 #include "cpu/gdt.h"
 #include "cpu/percpu.h"
 #include "cpu/x86.defs.h"
-#include "core/console.h"
 #include "mm/paging.h"
 
 static struct idt_gate early_idt[NUM_EXCEPTIONS] __aligned(16);    /* the BSP's: #DF on IST1 */
@@ -22,7 +22,7 @@ static const struct gate_row {
     uint8_t type;
     uint8_t dpl;
 } gate_table[] = {
-    { 0, 255, 0, GATE_INTERRUPT, 0 },          /* default for every vector */
+    { 0, 255, 0, GATE_INTERRUPT, 0 }, /* default for every vector */
     { VEC_DB, VEC_DB, IST_DB, GATE_INTERRUPT, 0 },
     { VEC_NMI, VEC_NMI, IST_NMI, GATE_INTERRUPT, 0 },
     { VEC_BP, VEC_BP, 0, GATE_INTERRUPT, 3 },
@@ -67,14 +67,18 @@ __attribute__((no_stack_protector)) void idt_early_init(void)
 {
     gdt_early_load();
     for (unsigned v = 0; v < NUM_EXCEPTIONS; v++) {
-        early_idt[v] = idt_gate_make(isr_stub_table[v], v == VEC_DF ? IST_DF : 0, GATE_INTERRUPT, 0);
+        early_idt[v] =
+            idt_gate_make(isr_stub_table[v], v == VEC_DF ? IST_DF : 0, GATE_INTERRUPT, 0);
         early_idt_ap[v] = idt_gate_make(isr_stub_table[v], 0, GATE_INTERRUPT, 0);
     }
     lidt(early_idt, sizeof early_idt);
 }
 
 /* An AP's first IDT, before it has a TSS (src/smp/ap_entry.asm): no IST, which needs one. */
-__attribute__((no_stack_protector)) void idt_early_load(void) { lidt(early_idt_ap, sizeof early_idt_ap); }
+__attribute__((no_stack_protector)) void idt_early_load(void)
+{
+    lidt(early_idt_ap, sizeof early_idt_ap);
+}
 
 /* IST gates name a stack in the TSS of whichever CPU takes the interrupt, so they may only go in
  * once this CPU has a TSS: before that they would switch to stack 0.  trap_init builds every
@@ -97,6 +101,7 @@ void idt_setup_ist(void)
         for (unsigned v = gate_table[r].first; v <= gate_table[r].last && gate_table[r].ist; v++)
             WRITE_ONCE(idt[v].ist, gate_table[r].ist);
     paging_set_flags((uintptr_t)idt, sizeof idt, PTE_NX | PTE_G);
-    kprintf("idt: %u gates; IST1 #DF, IST2 NMI, IST3 #DB, IST4 #MC; #BP and 0x80 DPL 3; page read-only",
-            NUM_VECTORS);
+    kprintf(
+        "idt: %u gates; IST1 #DF, IST2 NMI, IST3 #DB, IST4 #MC; #BP and 0x80 DPL 3; page read-only",
+        NUM_VECTORS);
 }

@@ -15,12 +15,11 @@ struct idt_gate {
 } __packed;
 _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate");
 
-
 struct idt_gate idt_gate_make(uintptr_t handler, unsigned ist, unsigned type, unsigned dpl);
 
 /* Linux's early_idt_handler_array (arch/x86/kernel/head_64.S, as linux-insides' "Interrupts and
- * Interrupt Handling" part 2 walks through it): vectors 0-31 to the common stubs, no IST.  Called from
- * src/boot/entry.asm before the first line of kmain. */
+ * Interrupt Handling" part 2 walks through it): vectors 0-31 to the common stubs, no IST.  Called
+ * from src/boot/entry.asm before the first line of kmain. */
 void idt_early_init(void);
 /* Loads that early IDT on an AP (its entries were built by the BSP). */
 void idt_early_load(void);

@@ -2,13 +2,13 @@
 
 #include "apic/lapic.h"
 #include "apic/lapic_timer.h"
+#include "core/console.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
+#include "cpu/spinlock.h"
 #include "cpu/vectors.h"
 #include "irq/pic.h"
 #include "irq/vector.h"
-#include "core/console.h"
-#include "cpu/spinlock.h"
 
 /* What a device vector's `state` holds (below, run_device). */
 #define IRQ_RUNNING 0x1 /* a CPU is in the handler */
@@ -71,7 +71,9 @@ struct irq_desc *irq_desc_create(irq_handler_t fn, void *data, const char *name,
     bool irqs = spin_lock(&lock);
     struct irq_desc *d = nown < IRQ_MAX_OWN_DESCS ? &own[nown++] : NULL;
     if (d)
-        *d = (struct irq_desc){ .fn = fn, .data = data, .name = name, .device = true, .counts = counts };
+        *d = (struct irq_desc){
+            .fn = fn, .data = data, .name = name, .device = true, .counts = counts
+        };
     spin_unlock(&lock, irqs);
     return d;
 }
@@ -105,15 +107,20 @@ uint64_t irq_desc_handed_over(const struct irq_desc *d)
 
 bool irq_in_progress(unsigned vector)
 {
-    return vector < NUM_VECTORS && (__atomic_load_n(&handlers[vector].state, __ATOMIC_ACQUIRE) & IRQ_RUNNING);
+    return vector < NUM_VECTORS &&
+           (__atomic_load_n(&handlers[vector].state, __ATOMIC_ACQUIRE) & IRQ_RUNNING);
 }
 
 uint64_t irq_handed_over(unsigned vector)
 {
-    return vector < NUM_VECTORS ? __atomic_load_n(&handlers[vector].handed_over, __ATOMIC_RELAXED) : 0;
+    return vector < NUM_VECTORS ? __atomic_load_n(&handlers[vector].handed_over, __ATOMIC_RELAXED)
+                                : 0;
 }
 
-const char *irq_handler_name(unsigned vector) { return vector < NUM_VECTORS ? handlers[vector].name : NULL; }
+const char *irq_handler_name(unsigned vector)
+{
+    return vector < NUM_VECTORS ? handlers[vector].name : NULL;
+}
 
 /* The local APIC's own vectors: the driver (src/apic/) has the handlers, this layer routes to
  * them, as Linux's generic IRQ code installs the APIC's vectors. */
@@ -171,7 +178,8 @@ static void run_device(struct irq_desc *d, irq_handler_t fn, struct regs *r)
         __atomic_fetch_and(&d->state, ~IRQ_AGAIN, __ATOMIC_ACQUIRE);
         fn(r, d->data);
         running = IRQ_RUNNING; /* let go only if no note came during this pass */
-    } while (!__atomic_compare_exchange_n(&d->state, &running, 0, false, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE));
+    } while (!__atomic_compare_exchange_n(&d->state, &running, 0, false, __ATOMIC_RELEASE,
+                                          __ATOMIC_ACQUIRE));
 }
 
 void irq_dispatch(struct regs *r)
@@ -202,6 +210,7 @@ void irq_dispatch(struct regs *r)
                 cpu_id(), (unsigned long long)n);
         return;
     }
-    kprintf("irq: warning: interrupt on vector %u (0x%x) with no handler on cpu%u; ignored", v, v, cpu_id());
+    kprintf("irq: warning: interrupt on vector %u (0x%x) with no handler on cpu%u; ignored", v, v,
+            cpu_id());
     ack(v);
 }

@@ -1,13 +1,13 @@
 #include "irq/irq_table.h"
 
 #include "apic/lapic.h"
+#include "core/cmdline.h"
+#include "core/console.h"
 #include "cpu/percpu.h"
 #include "debug/exceptions.h"
 #include "irq/irq.h"
-#include "irq/route.h"
 #include "irq/msi.h"
-#include "core/cmdline.h"
-#include "core/console.h"
+#include "irq/route.h"
 #include "lib/printf.h"
 
 #define COLUMNS 8
@@ -21,7 +21,8 @@ static const char *param_table(const char *v)
     print_at_ready = true;
     return NULL;
 }
-KERNEL_PARAM("irq.table", param_table, "print the interrupt counters table once the kernel is ready");
+KERNEL_PARAM("irq.table", param_table,
+             "print the interrupt counters table once the kernel is ready");
 
 bool irq_table_requested(void) { return print_at_ready; }
 
@@ -48,10 +49,10 @@ static uint64_t field(unsigned cpu, unsigned row)
 {
     struct percpu *pc = percpu_areas[cpu];
     switch (row) {
-    case NUM_VECTORS: return pc->nmi_count;
-    case NUM_VECTORS + 1: return pc->spurious_count;
-    case NUM_VECTORS + 2: return lapic_error_count(cpu);
-    default: return pc->vector_count[row];
+        case NUM_VECTORS: return pc->nmi_count;
+        case NUM_VECTORS + 1: return pc->spurious_count;
+        case NUM_VECTORS + 2: return lapic_error_count(cpu);
+        default: return pc->vector_count[row];
     }
 }
 
@@ -78,7 +79,8 @@ void irq_table_print(void)
             if (!any && !(row < NUM_VECTORS && irq_handler_name(row)))
                 continue;
             if (row < NUM_VECTORS)
-                o = snprintf(line, sizeof line, "irqs: 0x%02x %-26.26s", row, row_name(row, name, sizeof name));
+                o = snprintf(line, sizeof line, "irqs: 0x%02x %-26.26s", row,
+                             row_name(row, name, sizeof name));
             else
                 o = snprintf(line, sizeof line, "irqs: %-4s %-26s", "-", extra[row - NUM_VECTORS]);
             for (unsigned c = first; c < last; c++)
@@ -93,7 +95,8 @@ void irq_table_print(void)
             snprintf(name, sizeof name, "%s %s", m->source, m->name);
             o = snprintf(line, sizeof line, "irqs: %-4s %-26.26s", "msi", name);
             for (unsigned c = first; c < last; c++)
-                o += snprintf(line + o, sizeof line - (size_t)o, " %13llu", (unsigned long long)m->counts[c]);
+                o += snprintf(line + o, sizeof line - (size_t)o, " %13llu",
+                              (unsigned long long)m->counts[c]);
             kprintf("%s", line);
         }
     }

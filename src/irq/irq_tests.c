@@ -1,21 +1,21 @@
 /* In-kernel tests of device IRQ routing, priorities and NMI handling (issue 6). */
 #include "apic/ipi.h"
 #include "apic/lapic.h"
+#include "core/console.h"
+#include "core/time.h"
 #include "cpu/cpu.h"
 #include "cpu/extable.h"
 #include "cpu/percpu.h"
-#include "irq/irq.h"
-#include "irq/nmi.h"
-#include "irq/priority.h"
-#include "irq/route.h"
 #include "cpu/vectors.h"
-#include "core/console.h"
-#include "ktest/ktest.h"
 #include "dev/pit.h"
 #include "dev/ps2kbd.h"
 #include "dev/rtc.h"
 #include "dev/serial.h"
-#include "core/time.h"
+#include "irq/irq.h"
+#include "irq/nmi.h"
+#include "irq/priority.h"
+#include "irq/route.h"
+#include "ktest/ktest.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 
@@ -31,7 +31,10 @@ static void wait_us_irqs_on(uint64_t us)
     irq_restore(irqs);
 }
 
-static uint64_t count_on(unsigned cpu, unsigned vector) { return per_cpu(cpu, vector_count[vector]); }
+static uint64_t count_on(unsigned cpu, unsigned vector)
+{
+    return per_cpu(cpu, vector_count[vector]);
+}
 
 /* Each device interrupt arrives on the CPU its route names, and only there. */
 KTEST(irq_devices_arrive_on_their_cpu)
@@ -56,12 +59,14 @@ KTEST(irq_devices_arrive_on_their_cpu)
         for (unsigned c = 0; c < n; c++) {
             uint64_t d = count_on(c, r->vector) - before[i][c];
             if (c == r->cpu)
-                KEXPECTF(d > 0, "IRQ %u (%s) never arrived on cpu%u, its route", irqs[i], r->name, c);
+                KEXPECTF(d > 0, "IRQ %u (%s) never arrived on cpu%u, its route", irqs[i], r->name,
+                         c);
             else
-                KEXPECTF(d == 0, "IRQ %u (%s) arrived %llu times on cpu%u; its route is cpu%u", irqs[i], r->name,
-                         (unsigned long long)d, c, r->cpu);
+                KEXPECTF(d == 0, "IRQ %u (%s) arrived %llu times on cpu%u; its route is cpu%u",
+                         irqs[i], r->name, (unsigned long long)d, c, r->cpu);
         }
-        ktest_log("IRQ %u (%s) vector 0x%02x on cpu%u: %llu interrupts", irqs[i], r->name, r->vector, r->cpu,
+        ktest_log("IRQ %u (%s) vector 0x%02x on cpu%u: %llu interrupts", irqs[i], r->name,
+                  r->vector, r->cpu,
                   (unsigned long long)(count_on(r->cpu, r->vector) - before[i][r->cpu]));
     }
 }
@@ -134,8 +139,10 @@ KTEST(irq_affinity_moves_lose_nothing)
     uint64_t n = ps2kbd_irqs() - start;
     KEXPECTF(n == got, "%llu interrupts for %u bytes", (unsigned long long)n, got);
     KEXPECTF(kbd_flip_moves > 0, "cpu%u never moved the route", helper);
-    ktest_log("%u bytes, %llu interrupts, %u route moves by cpu%u over %u cpus; %llu interrupts found the handler "
-              "running on another cpu", got, (unsigned long long)n, kbd_flip_moves, helper, smp_online_count(),
+    ktest_log("%u bytes, %llu interrupts, %u route moves by cpu%u over %u cpus; %llu interrupts "
+              "found the handler "
+              "running on another cpu",
+              got, (unsigned long long)n, kbd_flip_moves, helper, smp_online_count(),
               (unsigned long long)(irq_handed_over(r->vector) - handed0));
 }
 
@@ -167,7 +174,8 @@ KTEST(irq_tpr_holds_a_device)
     irq_set_affinity(1, home);
     KEXPECTF(held == 0, "the keyboard interrupt got through a TPR of its class");
     KEXPECTF(pending, "the held interrupt was not pending in the IRR");
-    KEXPECTF(ps2kbd_irqs() - start == 1, "after lowering the TPR: %llu interrupts", (unsigned long long)(ps2kbd_irqs() - start));
+    KEXPECTF(ps2kbd_irqs() - start == 1, "after lowering the TPR: %llu interrupts",
+             (unsigned long long)(ps2kbd_irqs() - start));
 }
 
 /* Class order: a class-14 handler that enables interrupts is preempted by a class-15 IPI, but a
@@ -179,8 +187,16 @@ static void note(char c)
     if (order_n < sizeof order - 1)
         order[order_n++] = c;
 }
-static void h_high(struct regs *r, void *d) { (void)r, (void)d; note('H'); }
-static void h_same(struct regs *r, void *d) { (void)r, (void)d; note('S'); }
+static void h_high(struct regs *r, void *d)
+{
+    (void)r, (void)d;
+    note('H');
+}
+static void h_same(struct regs *r, void *d)
+{
+    (void)r, (void)d;
+    note('S');
+}
 static void h_low(struct regs *r, void *d)
 {
     (void)r, (void)d;
@@ -210,8 +226,11 @@ KTEST(irq_priority_classes_order)
     irq_clear_handler(VEC_IPI_TEST_SAME);
     irq_clear_handler(VEC_IPI_TEST_HIGH);
     order[order_n] = '\0';
-    ktest_log("order %s (A: class-14 handler starts, H: class 15, a: class-14 handler ends, S: class 14 again)", order);
-    KEXPECTF(order_n == 4 && order[0] == 'A' && order[1] == 'H' && order[2] == 'a' && order[3] == 'S',
+    ktest_log("order %s (A: class-14 handler starts, H: class 15, a: class-14 handler ends, S: "
+              "class 14 again)",
+              order);
+    KEXPECTF(order_n == 4 && order[0] == 'A' && order[1] == 'H' && order[2] == 'a' &&
+                 order[3] == 'S',
              "order %s, expected AHaS", order);
 }
 
@@ -243,8 +262,10 @@ KTEST(nmi_nested_during_bp_in_nmi_handler)
     uint64_t deadline = time_deadline_us(1000000);
     while (pc->nmi_count < count + 2 && !time_after(deadline))
         cpu_relax();
-    KEXPECTF(pc->nmi_count == count + 2, "%llu NMI handler runs, expected 2", (unsigned long long)(pc->nmi_count - count));
-    KEXPECTF(pc->nmi_repeats == repeats + 1, "the second NMI was not latched and repeated (%llu repeats)",
+    KEXPECTF(pc->nmi_count == count + 2, "%llu NMI handler runs, expected 2",
+             (unsigned long long)(pc->nmi_count - count));
+    KEXPECTF(pc->nmi_repeats == repeats + 1,
+             "the second NMI was not latched and repeated (%llu repeats)",
              (unsigned long long)(pc->nmi_repeats - repeats));
 }
 
@@ -297,11 +318,13 @@ KTEST(nmi_storm_loses_nothing)
     while (!smp_idle_work_done(target) && !time_after(deadline))
         cpu_relax();
     KEXPECTF(ok, "the target stopped taking NMIs");
-    KEXPECTF(t->nmi_count - base == total, "%llu of %u NMIs counted", (unsigned long long)(t->nmi_count - base), total);
+    KEXPECTF(t->nmi_count - base == total, "%llu of %u NMIs counted",
+             (unsigned long long)(t->nmi_count - base), total);
     KEXPECTF(smp_idle_work_done(target), "the target did not go on with its work after the storm");
     KEXPECT(storm_faults > 0);
-    ktest_log("%u NMIs to cpu%u while it took %llu fixed-up page faults; %llu repeats of a latched NMI", total, target,
-              (unsigned long long)storm_faults, (unsigned long long)t->nmi_repeats);
+    ktest_log(
+        "%u NMIs to cpu%u while it took %llu fixed-up page faults; %llu repeats of a latched NMI",
+        total, target, (unsigned long long)storm_faults, (unsigned long long)t->nmi_repeats);
 }
 
 KTEST(nmi_backtrace_all_cpus)
@@ -367,11 +390,13 @@ KTEST(irq_storm_all_to_all)
     } while (received < sent && !time_after(deadline));
     irq_restore(irqs);
     irq_clear_handler(VEC_IPI_STORM);
-    KEXPECTF(received == sent, "%llu doorbells rung, %llu answered", (unsigned long long)sent, (unsigned long long)received);
+    KEXPECTF(received == sent, "%llu doorbells rung, %llu answered", (unsigned long long)sent,
+             (unsigned long long)received);
     KEXPECTF(n == 1 || sent > 0, "no IPIs sent");
     KEXPECTF(pit_irqs() > pit0, "the PIT stopped during the storm");
-    ktest_log("%llu IPIs among %u cpus in 300 ms, all answered; %llu PIT ticks meanwhile", (unsigned long long)sent,
-              smp_online_count(), (unsigned long long)(pit_irqs() - pit0));
+    ktest_log("%llu IPIs among %u cpus in 300 ms, all answered; %llu PIT ticks meanwhile",
+              (unsigned long long)sent, smp_online_count(),
+              (unsigned long long)(pit_irqs() - pit0));
 }
 
 /* COM1 receive through its interrupt: the host sends "cadre" when it sees the prompt. */
@@ -464,13 +489,17 @@ KTEST(irq_com1_route_flip_keeps_bytes)
         return;
     }
     KEXPECTF(got == FLIP_BYTES, "%u of %u bytes arrived (the rest lost)", got, FLIP_BYTES);
-    KEXPECTF(!breaks,
-             "the sequence broke %u times (bytes lost, repeated or swapped); first at byte %u: 0x%02x "
-             "where 0x%02x was next", breaks, first_break, first_byte, first_want);
+    KEXPECTF(
+        !breaks,
+        "the sequence broke %u times (bytes lost, repeated or swapped); first at byte %u: 0x%02x "
+        "where 0x%02x was next",
+        breaks, first_break, first_byte, first_want);
     ktest_log("%u bytes, %u breaks in their order, while COM1's route moved %u times over %u cpus "
-              "(the UART gave %llu)", got, breaks, moves, smp_online_count(),
+              "(the UART gave %llu)",
+              got, breaks, moves, smp_online_count(),
               (unsigned long long)(serial_rx_bytes() - uart0));
     ktest_log("%llu interrupts found the handler running on another cpu and left it to run again; "
-              "the ring was full %llu times", (unsigned long long)(irq_handed_over(r->vector) - handed0),
+              "the ring was full %llu times",
+              (unsigned long long)(irq_handed_over(r->vector) - handed0),
               (unsigned long long)(serial_rx_throttles() - throttles0));
 }

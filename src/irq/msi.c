@@ -29,19 +29,23 @@ static unsigned nwishes;
 /* For a move to finish on an idle device (msi_irq_settle): the cleanup IPI's round trip. */
 #define MSI_SETTLE_WAIT_US 100000
 
-bool msi_can_target(unsigned cpu) { return cpu_online(cpu) && per_cpu(cpu, apic_id) <= msi_dest_limit(); }
+bool msi_can_target(unsigned cpu)
+{
+    return cpu_online(cpu) && per_cpu(cpu, apic_id) <= msi_dest_limit();
+}
 
 static bool compose(unsigned cpu, unsigned vector, struct msi_msg *msg)
 {
-    return msi_compose(&(struct msi){ .dest = per_cpu(cpu, apic_id), .vector = (uint8_t)vector,
+    return msi_compose(&(struct msi){ .dest = per_cpu(cpu, apic_id),
+                                      .vector = (uint8_t)vector,
                                       .delivery = DELIVERY_FIXED },
                        msg);
 }
 
 void msi_irq_print(const struct msi_irq *m)
 {
-    kprintf("msi: %s vector 0x%02x (class %u) cpu %u (apic %u) %s", m->source, m->vector, VEC_CLASS(m->vector),
-            m->cpu, per_cpu(m->cpu, apic_id), m->name);
+    kprintf("msi: %s vector 0x%02x (class %u) cpu %u (apic %u) %s", m->source, m->vector,
+            VEC_CLASS(m->vector), m->cpu, per_cpu(m->cpu, apic_id), m->name);
 }
 
 /* The handler every MSI vector runs (as an own vector, so on one CPU at a time): the driver's,
@@ -105,9 +109,11 @@ void msi_init(void)
         }
     }
     if (msi_ext_dest_id())
-        kprintf("msi: KVM's extended destination ID: messages name APIC IDs up to %u", MSI_EXT_DEST_MAX);
+        kprintf("msi: KVM's extended destination ID: messages name APIC IDs up to %u",
+                MSI_EXT_DEST_MAX);
     if (not_named)
-        kprintf("msi: %u cpus (from cpu%u) have APIC IDs above %u, which an 8-bit message destination cannot "
+        kprintf("msi: %u cpus (from cpu%u) have APIC IDs above %u, which an 8-bit message "
+                "destination cannot "
                 "name (no extended destination ID): MSI vectors go to the other %u cpus",
                 not_named, first_not, MSI_DEST_MAX, named);
 }
@@ -132,32 +138,36 @@ static int place(enum irq_priority prio, int *vector)
             *vector = v;
             return (int)c;
         }
-        kprintf("msi: warning: cpu%u has no free vector in class %s (%u-%u); trying the next cpu", c,
-                vector_prio_name(prio), VEC_CLASS(vector_class_first(prio)), VEC_CLASS(vector_class_last(prio)));
+        kprintf("msi: warning: cpu%u has no free vector in class %s (%u-%u); trying the next cpu",
+                c, vector_prio_name(prio), VEC_CLASS(vector_class_first(prio)),
+                VEC_CLASS(vector_class_last(prio)));
     }
     return -1;
 }
 
-struct msi_irq *msi_irq_request(const struct msi_chip *chip, void *ctx, unsigned index, const char *source,
-                                enum irq_priority prio, int cpu, irq_handler_t fn, void *data, const char *name)
+struct msi_irq *msi_irq_request(const struct msi_chip *chip, void *ctx, unsigned index,
+                                const char *source, enum irq_priority prio, int cpu,
+                                irq_handler_t fn, void *data, const char *name)
 {
     if (msi_nirqs == MSI_MAX) {
-        kprintf("msi: warning: %s %s: all %u MSI vectors are in use; not routed", source, name, MSI_MAX);
+        kprintf("msi: warning: %s %s: all %u MSI vectors are in use; not routed", source, name,
+                MSI_MAX);
         return NULL;
     }
     if (cpu < 0)
         cpu = wished_cpu(source, index);
     if (cpu >= 0 && !msi_can_target((unsigned)cpu)) {
         kprintf("msi: warning: %s %s: cpu%d is not online or has an APIC ID a message cannot name; "
-                "using the default placement", source, name, cpu);
+                "using the default placement",
+                source, name, cpu);
         cpu = -1;
     }
     int vector = -1;
     if (cpu >= 0) {
         vector = vector_alloc((unsigned)cpu, -1, prio);
         if (vector < 0) {
-            kprintf("msi: error: %s %s: cpu%d has no free vector in class %s; not routed", source, name, cpu,
-                    vector_prio_name(prio));
+            kprintf("msi: error: %s %s: cpu%d has no free vector in class %s; not routed", source,
+                    name, cpu, vector_prio_name(prio));
             return NULL;
         }
     } else if ((cpu = place(prio, &vector)) < 0) {
@@ -166,8 +176,15 @@ struct msi_irq *msi_irq_request(const struct msi_chip *chip, void *ctx, unsigned
         return NULL;
     }
     struct msi_irq *m = &msi_irqs[msi_nirqs];
-    *m = (struct msi_irq){ .chip = chip, .ctx = ctx, .index = index, .name = name, .prio = prio, .fn = fn,
-                           .data = data, .cpu = (unsigned)cpu, .vector = (unsigned)vector };
+    *m = (struct msi_irq){ .chip = chip,
+                           .ctx = ctx,
+                           .index = index,
+                           .name = name,
+                           .prio = prio,
+                           .fn = fn,
+                           .data = data,
+                           .cpu = (unsigned)cpu,
+                           .vector = (unsigned)vector };
     strlcpy(m->source, source, sizeof m->source);
     m->desc = irq_desc_create(msi_handler, m, name, m->counts);
     if (!m->desc) {
@@ -205,7 +222,8 @@ int msi_irq_set_affinity(struct msi_irq *m, unsigned cpu)
     if (!msi_can_target(cpu))
         return -1;
     if (!msi_irq_settle(m)) {
-        kprintf("msi: warning: %s %s: the last move's old vector 0x%02x is still pending on cpu%u; try again",
+        kprintf("msi: warning: %s %s: the last move's old vector 0x%02x is still pending on cpu%u; "
+                "try again",
                 m->source, m->name, m->old_vector, m->old_cpu);
         return -2;
     }
@@ -221,8 +239,9 @@ int msi_irq_set_affinity(struct msi_irq *m, unsigned cpu)
     int v = vector_alloc(cpu, maskable ? -1 : (int)m->cpu, m->prio);
     if (v < 0) {
         spin_unlock(&lock, irqs);
-        kprintf("msi: error: %s %s: cpu%u has no free vector in class %s%s; not moved", m->source, m->name, cpu,
-                vector_prio_name(m->prio), maskable ? "" : " that is also free on its current cpu");
+        kprintf("msi: error: %s %s: cpu%u has no free vector in class %s%s; not moved", m->source,
+                m->name, cpu, vector_prio_name(m->prio),
+                maskable ? "" : " that is also free on its current cpu");
         return -3;
     }
     irq_own_install(cpu, (unsigned)v, m->desc);
@@ -274,7 +293,8 @@ const char *msi_affinity_param(const char *entry)
     const char *colon = strrchr(entry, ':');
     size_t len = colon ? (size_t)(colon - entry) : 0;
     unsigned long long cpu, index = 0;
-    if (!colon || len < 7 || len >= MSI_SOURCE_LEN + 4 || parse_u64(colon + 1, &cpu) || cpu >= MAX_CPUS)
+    if (!colon || len < 7 || len >= MSI_SOURCE_LEN + 4 || parse_u64(colon + 1, &cpu) ||
+        cpu >= MAX_CPUS)
         return "an MSI entry is BB:DD.F[/N]:CPU";
     if (nwishes == MSI_WISHES)
         return "at most 8 MSI entries";

@@ -52,8 +52,9 @@ extern unsigned msi_nirqs;
  * placement, spread over the online CPUs a message can name, or irq.affinity's choice), writes
  * its message and prints its route line; the device's MSI or MSI-X enable is the caller's.
  * NULL (with a line) when no CPU it may use has a free vector of the class. */
-struct msi_irq *msi_irq_request(const struct msi_chip *chip, void *ctx, unsigned index, const char *source,
-                                enum irq_priority prio, int cpu, irq_handler_t fn, void *data, const char *name);
+struct msi_irq *msi_irq_request(const struct msi_chip *chip, void *ctx, unsigned index,
+                                const char *source, enum irq_priority prio, int cpu,
+                                irq_handler_t fn, void *data, const char *name);
 /* Moves a vector to another CPU: a vector there, the message rewritten, the old vector freed
  * once the first message arrives at the new one (docs/interrupts.md, "Moving a vector").
  * 0; -1 for a CPU that cannot take it; -2 while the previous move's old vector is still
@@ -71,7 +72,8 @@ bool msi_can_target(unsigned cpu);
 void msi_irq_print(const struct msi_irq *m);
 /* Says, once, which CPUs messages can name; installs the cleanup IPI.  After SMP bring-up. */
 void msi_init(void);
-/* irq.affinity's entries of the form BB:DD.F[/N]:CPU (route.c hands them over); NULL or an error. */
+/* irq.affinity's entries of the form BB:DD.F[/N]:CPU (route.c hands them over); NULL or an error.
+ */
 const char *msi_affinity_param(const char *entry);
 
 #endif

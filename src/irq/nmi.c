@@ -1,15 +1,15 @@
 #include "irq/nmi.h"
 
 #include "apic/ipi.h"
+#include "core/console.h"
+#include "core/time.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "debug/stacks.h"
 #include "debug/backtrace.h"
-#include "core/console.h"
 #include "debug/ksyms.h"
-#include "debug/regs_dump.h"
 #include "debug/panic.h"
-#include "core/time.h"
+#include "debug/regs_dump.h"
+#include "debug/stacks.h"
 #include "lib/printf.h"
 #include "user/user.h"
 
@@ -43,11 +43,14 @@ static void external(struct percpu *pc, const struct regs *r)
     char stack[96];
     stack_describe(read_rsp(), stack, sizeof stack);
     uint8_t reason = inb(NMI_REASON_PORT);
-    kprintf("nmi: cpu%u took NMI %llu on %s: external (port 0x61 0x%02x: %s%s%s); interrupted ring %u, GS %s",
+    kprintf("nmi: cpu%u took NMI %llu on %s: external (port 0x61 0x%02x: %s%s%s); interrupted ring "
+            "%u, GS %s",
             cpu_id(), (unsigned long long)pc->nmi_count, stack, reason,
             reason & NMI_REASON_SERR ? "SERR, system error " : "",
             reason & NMI_REASON_IOCHK ? "IOCHK, I/O channel check " : "",
-            reason & (NMI_REASON_SERR | NMI_REASON_IOCHK) ? "" : "no SERR/IOCHK: LINT1, e.g. the host's inject-nmi",
+            reason & (NMI_REASON_SERR | NMI_REASON_IOCHK)
+                ? ""
+                : "no SERR/IOCHK: LINT1, e.g. the host's inject-nmi",
             (unsigned)(r->cs & SEL_RPL_MASK), rdmsr(MSR_GS_BASE) == (uintptr_t)pc ? "ok" : "WRONG");
 }
 
@@ -78,8 +81,8 @@ void nmi_dispatch(struct regs *r)
     /* Counted requests: each NMI sent with NMI_REQ_COUNT takes one (a bit would be cleared by
      * the first of two NMIs and make the second look external). */
     uint32_t counted = __atomic_load_n(&pc->nmi_count_requests, __ATOMIC_ACQUIRE);
-    while (counted && !__atomic_compare_exchange_n(&pc->nmi_count_requests, &counted, counted - 1, false,
-                                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    while (counted && !__atomic_compare_exchange_n(&pc->nmi_count_requests, &counted, counted - 1,
+                                                   false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         ;
     if (req & NMI_REQ_STOP) {
         /* The console's printer may be in the middle of a line: it finishes the line and stops
@@ -102,12 +105,13 @@ void nmi_dispatch(struct regs *r)
     if (req & NMI_REQ_REPORT) {
         char stack[96];
         stack_describe(read_rsp(), stack, sizeof stack);
-        kprintf("nmi: cpu%u took NMI %llu on %s: sent on request", cpu_id(), (unsigned long long)pc->nmi_count,
-                stack);
+        kprintf("nmi: cpu%u took NMI %llu on %s: sent on request", cpu_id(),
+                (unsigned long long)pc->nmi_count, stack);
     }
     if (req & NMI_REQ_TEST_CONSOLE) {
         console_lock();
-        kprintf("nmi: cpu%u took console test NMI %llu", cpu_id(), (unsigned long long)pc->nmi_count);
+        kprintf("nmi: cpu%u took console test NMI %llu", cpu_id(),
+                (unsigned long long)pc->nmi_count);
         console_unlock();
     }
     if (req & NMI_REQ_TEST_PANIC)
@@ -119,7 +123,8 @@ void nmi_dispatch(struct regs *r)
     if (irqs_enabled()) {
         irq_disable();
         if (!pc->nmi_if_on++)
-            kprintf("nmi: warning: cpu%u: interrupts were on at the end of its NMI handler", cpu_id());
+            kprintf("nmi: warning: cpu%u: interrupts were on at the end of its NMI handler",
+                    cpu_id());
     }
 }
 
@@ -174,10 +179,11 @@ unsigned nmi_backtrace_all(void)
     unsigned done = READ_ONCE(backtraces_done);
     console_lock();
     kprintf("nmi: backtrace of cpu%u (the requester)", me);
-    backtrace_print((uintptr_t)__builtin_return_address(0), *(const uintptr_t *)__builtin_frame_address(0));
+    backtrace_print((uintptr_t)__builtin_return_address(0),
+                    *(const uintptr_t *)__builtin_frame_address(0));
     if (done < sent)
-        kprintf("nmi: warning: %u of %u cpus did not answer the backtrace NMI within %u ms", sent - done, sent,
-                BACKTRACE_WAIT_US / 1000);
+        kprintf("nmi: warning: %u of %u cpus did not answer the backtrace NMI within %u ms",
+                sent - done, sent, BACKTRACE_WAIT_US / 1000);
     kprintf("nmi: all-cpu backtrace: %u of %u other cpus answered", done, sent);
     console_unlock();
     return done;

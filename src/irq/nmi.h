@@ -8,11 +8,11 @@
 #include "cpu/regs.h"
 
 enum nmi_request {
-    NMI_REQ_BACKTRACE = 0x1, /* print registers and backtrace, then go on */
-    NMI_REQ_STOP = 0x2,      /* another CPU panics: stop here for good */
-    NMI_REQ_COUNT = 0x4,     /* tests and benchmarks: count it, quietly */
-    NMI_REQ_TEST_NESTED = 0x8, /* test: take a #BP inside the handler, then a second NMI */
-    NMI_REQ_REPORT = 0x10,   /* say so in one line (the console's `nmi` command) */
+    NMI_REQ_BACKTRACE = 0x1,     /* print registers and backtrace, then go on */
+    NMI_REQ_STOP = 0x2,          /* another CPU panics: stop here for good */
+    NMI_REQ_COUNT = 0x4,         /* tests and benchmarks: count it, quietly */
+    NMI_REQ_TEST_NESTED = 0x8,   /* test: take a #BP inside the handler, then a second NMI */
+    NMI_REQ_REPORT = 0x10,       /* say so in one line (the console's `nmi` command) */
     NMI_REQ_TEST_CONSOLE = 0x20, /* test: take the console lock and print one line */
     NMI_REQ_TEST_PANIC = 0x40,   /* test: panic from NMI context (test=fault:panic_storm_nmi) */
 };

@@ -58,4 +58,3 @@ bool pic_spurious(unsigned vector)
     }
     return false;
 }
-

@@ -3,13 +3,13 @@
 #include "acpi/acpi_boot.h"
 #include "apic/ioapic.h"
 #include "apic/lapic.h"
-#include "irq/msi.h"
-#include "cpu/percpu.h"
-#include "cpu/vectors.h"
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/time.h"
+#include "cpu/percpu.h"
 #include "cpu/spinlock.h"
+#include "cpu/vectors.h"
+#include "irq/msi.h"
 #include "lib/string.h"
 
 struct irq_route ioapic_routes[IRQ_MAX_ROUTES];
@@ -29,7 +29,8 @@ static const char *param_policy(const char *v)
         return "expected irq.policy=spread or irq.policy=bsp";
     return NULL;
 }
-KERNEL_PARAM("irq.policy", param_policy, "spread|bsp: deal device IRQs out over the CPUs (default) or keep them on CPU 0");
+KERNEL_PARAM("irq.policy", param_policy,
+             "spread|bsp: deal device IRQs out over the CPUs (default) or keep them on CPU 0");
 
 /* IRQ:CPU[,IRQ:CPU...] */
 static const char *param_affinity(const char *v)
@@ -56,14 +57,17 @@ static const char *param_affinity(const char *v)
         if (!colon)
             return "each pair is IRQ:CPU";
         *colon = '\0';
-        if (parse_u64(buf, &irq) || parse_u64(colon + 1, &cpu) || irq >= ACPI_ISA_IRQS || cpu >= MAX_CPUS)
+        if (parse_u64(buf, &irq) || parse_u64(colon + 1, &cpu) || irq >= ACPI_ISA_IRQS ||
+            cpu >= MAX_CPUS)
             return "IRQ is 0-15 and CPU a CPU number";
         affinity[irq] = (int)cpu;
         s += len + (comma ? 1 : 0);
     }
     return NULL;
 }
-KERNEL_PARAM("irq.affinity", param_affinity, "IRQ:CPU,... or BB:DD.F[/N]:CPU,...: route these ISA IRQs or MSI vectors to these CPUs");
+KERNEL_PARAM(
+    "irq.affinity", param_affinity,
+    "IRQ:CPU,... or BB:DD.F[/N]:CPU,...: route these ISA IRQs or MSI vectors to these CPUs");
 
 static bool routable(unsigned cpu)
 {
@@ -76,7 +80,8 @@ static unsigned choose_cpu(unsigned irq)
     if (irq < ACPI_ISA_IRQS && affinity[irq] >= 0) {
         if (routable((unsigned)affinity[irq]))
             return (unsigned)affinity[irq];
-        kprintf("irq: warning: irq.affinity names cpu%d for IRQ %u, which cannot take it; using the policy",
+        kprintf("irq: warning: irq.affinity names cpu%d for IRQ %u, which cannot take it; using "
+                "the policy",
                 affinity[irq], irq);
     }
     if (policy_bsp)
@@ -99,9 +104,9 @@ const struct irq_route *irq_route_of(unsigned irq)
 
 static void print_route(const struct irq_route *r)
 {
-    kprintf("irq: route irq %u -> gsi %u %s/%s vector 0x%02x (class %u) cpu %u (apic %u) %s", r->irq, r->gsi,
-            r->level ? "level" : "edge", r->active_low ? "low" : "high", r->vector, VEC_CLASS(r->vector), r->cpu,
-            per_cpu(r->cpu, apic_id), r->name);
+    kprintf("irq: route irq %u -> gsi %u %s/%s vector 0x%02x (class %u) cpu %u (apic %u) %s",
+            r->irq, r->gsi, r->level ? "level" : "edge", r->active_low ? "low" : "high", r->vector,
+            VEC_CLASS(r->vector), r->cpu, per_cpu(r->cpu, apic_id), r->name);
 }
 
 void irq_routes_print(void)
@@ -120,7 +125,8 @@ void irq_routes_print(void)
  * once, but a move done from the handler's path, once the handler is done on the CPU that took
  * it, avoids even that.  The lock orders the two places that move: here and the handler. */
 static struct spinlock move_lock = SPINLOCK_INIT;
-#define IRQ_MOVE_WAIT_US 100000 /* for a running handler to do a move; a handler takes microseconds */
+#define IRQ_MOVE_WAIT_US \
+    100000 /* for a running handler to do a move; a handler takes microseconds */
 
 static void move_now(struct irq_route *r) /* move_lock held */
 {
@@ -146,8 +152,8 @@ static void route_handler(struct regs *regs, void *data)
     }
 }
 
-const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_handler_t fn, void *data,
-                                    const char *name)
+const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_handler_t fn,
+                                    void *data, const char *name)
 {
     uint32_t gsi = irq;
     bool low = false, level = false;
@@ -156,16 +162,24 @@ const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_ha
         return NULL;
     }
     if (acpi_ok && acpi_isa_irq_to_gsi(&acpi, irq, &gsi, &low, &level)) {
-        kprintf("irq: warning: IRQ %u (%s) is not connected (its pin serves another IRQ)", irq, name);
+        kprintf("irq: warning: IRQ %u (%s) is not connected (its pin serves another IRQ)", irq,
+                name);
         return NULL;
     }
     if (!ioapic_has_gsi(gsi) || irq_route_of(irq) || ioapic_nroutes == IRQ_MAX_ROUTES) {
-        kprintf("irq: warning: IRQ %u (%s): gsi %u has no I/O APIC pin, or the IRQ is taken", irq, name, gsi);
+        kprintf("irq: warning: IRQ %u (%s): gsi %u has no I/O APIC pin, or the IRQ is taken", irq,
+                name, gsi);
         return NULL;
     }
     struct irq_route *r = &ioapic_routes[ioapic_nroutes];
-    *r = (struct irq_route){ .irq = (uint8_t)irq, .gsi = gsi, .level = level, .active_low = low,
-                             .name = name, .fn = fn, .data = data, .move_to = IRQ_NO_MOVE };
+    *r = (struct irq_route){ .irq = (uint8_t)irq,
+                             .gsi = gsi,
+                             .level = level,
+                             .active_low = low,
+                             .name = name,
+                             .fn = fn,
+                             .data = data,
+                             .move_to = IRQ_NO_MOVE };
     /* I/O APIC routes keep system vectors (the same on every CPU): there are at most 16, each
      * moves by one write of its entry's destination, and the vector stays (docs/interrupts.md). */
     for (unsigned v = vector_class_first(prio); v <= vector_class_last(prio) && !r->vector; v++)
@@ -176,8 +190,12 @@ const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_ha
         return NULL;
     }
     r->cpu = choose_cpu(irq);
-    ioapic_set(gsi, &(struct rte){ .vector = r->vector, .delivery = DELIVERY_FIXED, .active_low = low, .level = level,
-                                   .masked = false, .dest = (uint8_t)per_cpu(r->cpu, apic_id) });
+    ioapic_set(gsi, &(struct rte){ .vector = r->vector,
+                                   .delivery = DELIVERY_FIXED,
+                                   .active_low = low,
+                                   .level = level,
+                                   .masked = false,
+                                   .dest = (uint8_t)per_cpu(r->cpu, apic_id) });
     __atomic_store_n(&ioapic_nroutes, ioapic_nroutes + 1, __ATOMIC_RELEASE);
     print_route(r);
     return r;
@@ -205,8 +223,10 @@ int irq_set_affinity(unsigned irq, unsigned cpu)
                 move_now(r);
             spin_unlock(&move_lock, irqs);
         } else if (time_after(deadline)) {
-            kprintf("irq: warning: IRQ %u (%s): its handler has run for %u ms; the move to cpu%u waits for "
-                    "its next interrupt", irq, r->name, IRQ_MOVE_WAIT_US / 1000, cpu);
+            kprintf("irq: warning: IRQ %u (%s): its handler has run for %u ms; the move to cpu%u "
+                    "waits for "
+                    "its next interrupt",
+                    irq, r->name, IRQ_MOVE_WAIT_US / 1000, cpu);
             return 0;
         }
         cpu_relax();

@@ -28,13 +28,14 @@ extern struct irq_route ioapic_routes[IRQ_MAX_ROUTES];
 extern unsigned ioapic_nroutes;
 
 /* Routes ISA IRQ `irq` to `fn` and unmasks it; returns the route, or NULL (a line says why). */
-const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_handler_t fn, void *data,
-                                    const char *name);
+const struct irq_route *irq_request(unsigned irq, enum irq_priority prio, irq_handler_t fn,
+                                    void *data, const char *name);
 /* Moves a route to another online CPU, as Linux moves an I/O APIC interrupt: at once if its
  * handler is not running anywhere, else recorded and done by the handler's own path, on the
  * CPU that took the interrupt, after the handler and before the EOI (route.c says why).
  * Returns once the I/O APIC sends the IRQ to `cpu` (of moves asked for at once, the last
- * wins); -1 for no such route or a CPU that cannot take it.  See ioapic_set_dest() for why no edge is lost by the write. */
+ * wins); -1 for no such route or a CPU that cannot take it.  See ioapic_set_dest() for why no edge
+ * is lost by the write. */
 int irq_set_affinity(unsigned irq, unsigned cpu);
 const struct irq_route *irq_route_of(unsigned irq);
 /* Prints every route. */

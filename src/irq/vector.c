@@ -7,9 +7,9 @@
 #define WORDS (NUM_VECTORS / 64)
 
 static struct {
-    uint64_t system[WORDS];          /* taken on every CPU */
-    uint64_t own[MAX_CPUS][WORDS];   /* taken on one CPU */
-    uint16_t owners[NUM_VECTORS];    /* CPUs that have the vector as their own */
+    uint64_t system[WORDS];        /* taken on every CPU */
+    uint64_t own[MAX_CPUS][WORDS]; /* taken on one CPU */
+    uint16_t owners[NUM_VECTORS];  /* CPUs that have the vector as their own */
 } m;
 static struct spinlock lock = SPINLOCK_INIT;
 
@@ -17,9 +17,15 @@ static const struct {
     unsigned first, last;
     const char *name;
 } class_range[IRQ_PRIOS] = {
-    [IRQ_PRIO_LOW] = { .first = VEC_DEVICE_LOW_FIRST, .last = VEC_DEVICE_NORMAL_FIRST - 1, .name = "low" },
-    [IRQ_PRIO_NORMAL] = { .first = VEC_DEVICE_NORMAL_FIRST, .last = VEC_DEVICE_URGENT_FIRST - 1, .name = "normal" },
-    [IRQ_PRIO_URGENT] = { .first = VEC_DEVICE_URGENT_FIRST, .last = VEC_DEVICE_LAST, .name = "urgent" },
+    [IRQ_PRIO_LOW] = { .first = VEC_DEVICE_LOW_FIRST,
+                       .last = VEC_DEVICE_NORMAL_FIRST - 1,
+                       .name = "low" },
+    [IRQ_PRIO_NORMAL] = { .first = VEC_DEVICE_NORMAL_FIRST,
+                          .last = VEC_DEVICE_URGENT_FIRST - 1,
+                          .name = "normal" },
+    [IRQ_PRIO_URGENT] = { .first = VEC_DEVICE_URGENT_FIRST,
+                          .last = VEC_DEVICE_LAST,
+                          .name = "urgent" },
 };
 
 unsigned vector_class_first(enum irq_priority prio) { return class_range[prio].first; }

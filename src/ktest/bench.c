@@ -1,12 +1,12 @@
 #include "ktest/bench.h"
 
+#include "apic/lapic.h"
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/power.h"
-#include "lib/string.h"
-#include "apic/lapic.h"
 #include "core/time.h"
 #include "cpu/cpu.h"
+#include "lib/string.h"
 
 extern const struct kbench __kbench_start[], __kbench_end[];
 
@@ -19,7 +19,8 @@ static const char *param_bench(const char *v)
     strlcpy(selection, v, sizeof selection);
     return NULL;
 }
-KERNEL_PARAM("bench", param_bench, "all|NAME[,NAME...]: run in-kernel benchmarks, print figures, exit");
+KERNEL_PARAM("bench", param_bench,
+             "all|NAME[,NAME...]: run in-kernel benchmarks, print figures, exit");
 
 const char *kbench_selection(void) { return selection[0] ? selection : NULL; }
 
@@ -113,6 +114,6 @@ static const char *hypervisor(void)
 void bench_context(const char *bench, const char *what)
 {
     kprintf("bench: %s: %s; %s, tsc %llu.%03llu MHz, hypervisor %s", bench, what, lapic_mode_name(),
-            (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000), hypervisor());
+            (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000),
+            hypervisor());
 }
-

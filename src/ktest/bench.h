@@ -11,11 +11,10 @@ struct kbench {
     void (*fn)(void);
 };
 
-#define KBENCH(n)                                                                         \
-    static void kbench_fn_##n(void);                                                      \
-    static const struct kbench kbench_##n __used __section(".kbench") __aligned(8) = {    \
-        #n, kbench_fn_##n                                                                 \
-    };                                                                                    \
+#define KBENCH(n)                                                     \
+    static void kbench_fn_##n(void);                                  \
+    static const struct kbench kbench_##n __used __section(".kbench") \
+        __aligned(8) = { #n, kbench_fn_##n };                         \
     static void kbench_fn_##n(void)
 
 /* The selection from bench=, or NULL. */

@@ -1,17 +1,17 @@
 /* Deliberate faults, for checking the reports themselves (test=fault:NAME, docs/testing.md).
  * Each lives in its own function so the report's RIP names it. */
 #include "core/console.h"
-#include "ktest/ktest.h"
-#include "cpu/cpu.h"
-#include "smp/cpu_init.h"
-#include "cpu/percpu.h"
-#include "irq/nmi.h"
-#include "debug/panic.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "debug/panic.h"
+#include "irq/nmi.h"
+#include "ktest/ktest.h"
 #include "lib/string.h"
-#include "user/user.h"
+#include "smp/cpu_init.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
+#include "user/user.h"
 
 /* An address the boot page tables do not map once the identity map is gone. */
 #define UNMAPPED_ADDRESS 0xcafe0000UL
@@ -19,7 +19,10 @@
 #define NONCANONICAL_ADDRESS 0x8000000000000000UL
 
 __noinline void fault_raise_de(void);
-__noinline void fault_raise_de(void) { __asm__ volatile("xor %%ecx, %%ecx; div %%ecx" ::: "eax", "ecx", "edx"); }
+__noinline void fault_raise_de(void)
+{
+    __asm__ volatile("xor %%ecx, %%ecx; div %%ecx" ::: "eax", "ecx", "edx");
+}
 __noinline void fault_raise_ud(void);
 __noinline void fault_raise_ud(void) { __asm__ volatile("ud2"); }
 __noinline void fault_raise_bp(void);
@@ -118,7 +121,8 @@ static void storm_print(void *arg)
         }
         console_lock();
         for (int i = 0; i < STORM_BLOCK_LINES; i++)
-            kprintf("storm: cpu%u block %lu line %d: printing while another cpu panics", cpu_id(), n, i);
+            kprintf("storm: cpu%u block %lu line %d: printing while another cpu panics", cpu_id(),
+                    n, i);
         console_unlock();
     }
 }
@@ -165,7 +169,10 @@ static void storm_nmi(unsigned target) { storm_start(target, true); }
  * int 0x80 whose handler reads the user buffer it was given without stac, as a buggy kernel
  * would.  SMAP must stop that read, AC being clear on entry; if it does not, AC came in. */
 __noinline uint64_t fault_read_user_without_stac(struct regs *r);
-__noinline uint64_t fault_read_user_without_stac(struct regs *r) { return *(volatile uint64_t *)r->rdi; }
+__noinline uint64_t fault_read_user_without_stac(struct regs *r)
+{
+    return *(volatile uint64_t *)r->rdi;
+}
 __noinline void fault_user_ac(void);
 __noinline void fault_user_ac(void)
 {
@@ -173,15 +180,18 @@ __noinline void fault_user_ac(void)
         kprintf("test: SMAP is off (the CPU lacks it): nothing to check; skipped");
         return;
     }
-    struct user_result r = user_run_test(UT_AC_ENTRY, USER_ENTRY_INT80, fault_read_user_without_stac);
+    struct user_result r =
+        user_run_test(UT_AC_ENTRY, USER_ENTRY_INT80, fault_read_user_without_stac);
     kprintf("test: fault:user_ac: no #PF: the int 0x80 handler read user memory without stac "
-            "(it read 0x%llx): AC from ring 3 left SMAP off in it", (unsigned long long)r.exit_code);
+            "(it read 0x%llx): AC from ring 3 left SMAP off in it",
+            (unsigned long long)r.exit_code);
 }
 
 static const struct {
     const char *name;
     void (*raise)(void);
-    void (*raise_from_runner)(unsigned cpu); /* instead of raise: runs on the runner, given the CPU */
+    void (*raise_from_runner)(
+        unsigned cpu); /* instead of raise: runs on the runner, given the CPU */
     const char *what;
     bool recoverable; /* the kernel reports it and goes on */
 } faults[] = {
@@ -195,13 +205,16 @@ static const struct {
     { "rodata", fault_write_rodata, NULL, "#PF: write to rodata", false },
     { "nx", fault_exec_data, NULL, "#PF: jump into a data page", false },
     { "df", fault_stack_overflow, NULL, "#DF: kernel stack overflow (unbounded recursion)", false },
-    { "overflow", fault_stack_overflow, NULL, "#DF: kernel stack overflow (unbounded recursion)", false },
+    { "overflow", fault_stack_overflow, NULL, "#DF: kernel stack overflow (unbounded recursion)",
+      false },
     { "canary", fault_smash_canary, NULL, "stack protector: overwrite the canary", false },
     { "smep", fault_smep, NULL, "#PF: ring 0 executes a user page (SMEP)", true },
     { "smap", fault_smap, NULL, "#PF: ring 0 reads a user page without stac (SMAP)", true },
     { "panic_storm", NULL, storm_thread, "panic while every other cpu prints", false },
-    { "panic_storm_nmi", NULL, storm_nmi, "panic in an NMI handler while every other cpu prints", false },
-    { "user_ac", fault_user_ac, NULL, "#PF: int 0x80 with AC set in ring 3 reads user memory (SMAP)", true },
+    { "panic_storm_nmi", NULL, storm_nmi, "panic in an NMI handler while every other cpu prints",
+      false },
+    { "user_ac", fault_user_ac, NULL,
+      "#PF: int 0x80 with AC set in ring 3 reads user memory (SMAP)", true },
 };
 
 static void raise_on_this_cpu(void *fn) { ((void (*)(void))fn)(); }
@@ -214,7 +227,8 @@ bool fault_raise(const char *spec)
     const char *at = strchr(spec, '@');
     size_t len = at ? (size_t)(at - spec) : strlen(spec);
     if (len >= sizeof name || (at && (parse_u64(at + 1, &cpu) || cpu >= smp_online_count()))) {
-        kprintf("test: warning: bad fault '%s' (NAME or NAME@CPU with CPU < %u)", spec, smp_online_count());
+        kprintf("test: warning: bad fault '%s' (NAME or NAME@CPU with CPU < %u)", spec,
+                smp_online_count());
         return false;
     }
     memcpy(name, spec, len);
@@ -226,7 +240,8 @@ bool fault_raise(const char *spec)
         if (faults[i].raise_from_runner)
             faults[i].raise_from_runner((unsigned)cpu);
         else
-            smp_call((unsigned)cpu, raise_on_this_cpu, (void *)faults[i].raise, SMP_CALL_TIMEOUT_US);
+            smp_call((unsigned)cpu, raise_on_this_cpu, (void *)faults[i].raise,
+                     SMP_CALL_TIMEOUT_US);
         if (faults[i].recoverable)
             kprintf("test: fault:%s was handled; the kernel goes on", spec);
         return faults[i].recoverable;

@@ -12,20 +12,21 @@
  * bounded; a lost IPI or NMI is reported on a warning line and left out of the figures. */
 #include "apic/ipi.h"
 #include "apic/lapic.h"
-#include "cpu/cpu.h"
-#include "cpu/percpu.h"
-#include "irq/irq.h"
-#include "irq/nmi.h"
-#include "cpu/vectors.h"
-#include "ktest/bench.h"
 #include "core/console.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "cpu/vectors.h"
+#include "irq/irq.h"
+#include "irq/nmi.h"
+#include "ktest/bench.h"
 #include "smp/smp_call.h"
 
 /* Class 14 (src/cpu/vectors.h) below the class-15 IPIs, so smp_call and the stop IPI still
  * preempt a benchmark handler.  0xe9-0xef are the benchmarks' share of the class; VEC_IPI_TEST
  * (0xe8) belongs to the tests; the vectors are defined there. */
-_Static_assert(VEC_BENCH_PING > VEC_IPI_TEST && VEC_CLASS(VEC_BENCH_PING) == VEC_CLASS(VEC_IPI_TEST) &&
+_Static_assert(VEC_BENCH_PING > VEC_IPI_TEST &&
+                   VEC_CLASS(VEC_BENCH_PING) == VEC_CLASS(VEC_IPI_TEST) &&
                    VEC_CLASS(VEC_BENCH_SELF) == VEC_CLASS(VEC_IPI_TEST),
                "benchmark vectors sit in class 14, above the test IPI");
 
@@ -100,7 +101,8 @@ KBENCH(ipi_latency)
         irq_clear_handler(VEC_BENCH_PONG);
         return;
     }
-    bench_context("ipi_latency", "cpu0 -> cpuK fixed IPI 0xe9, cpuK -> cpu0 fixed IPI 0xea, cpu0 spins");
+    bench_context("ipi_latency",
+                  "cpu0 -> cpuK fixed IPI 0xe9, cpuK -> cpu0 fixed IPI 0xea, cpu0 spins");
     bool irqs = irq_save();
     irq_enable();
     for (unsigned c = 1; c < ncpus_possible; c++) {
@@ -120,8 +122,9 @@ KBENCH(ipi_latency)
                 cycles[n++] = t;
         }
         if (lost)
-            kprintf("bench: ipi_latency: warning: cpu=%u apic=%u: %u round trips got no answer in %u us", c, apic,
-                    lost, PING_TIMEOUT_US);
+            kprintf("bench: ipi_latency: warning: cpu=%u apic=%u: %u round trips got no answer in "
+                    "%u us",
+                    c, apic, lost, PING_TIMEOUT_US);
         if (!n)
             continue;
         struct bench_figures f = bench_summarise(cycles, n);
@@ -183,10 +186,12 @@ KBENCH(nmi_fanout)
         kprintf("bench: nmi_fanout: no other CPU online; not run");
         return;
     }
-    bench_context("nmi_fanout", ipi_shorthands_allowed()
-                              ? "NMI IPI to all-but-self, until every online cpu's nmi_count moved"
-                              : "one NMI IPI to each online cpu (some listed cpu is not online), until every "
-                                "online cpu's nmi_count moved");
+    bench_context(
+        "nmi_fanout",
+        ipi_shorthands_allowed()
+            ? "NMI IPI to all-but-self, until every online cpu's nmi_count moved"
+            : "one NMI IPI to each online cpu (some listed cpu is not online), until every "
+              "online cpu's nmi_count moved");
     unsigned n = 0;
     uint64_t stop = time_deadline_us(NMI_BUDGET_US);
     for (unsigned i = 0; i < NMI_WARMUP + NMI_ROUNDS && !time_after(stop); i++) {
@@ -194,8 +199,8 @@ KBENCH(nmi_fanout)
         uint64_t t = nmi_round(seen, &missing);
         settle();
         if (!t) {
-            kprintf("bench: nmi_fanout: warning: round %u: %u of %u cpus took no NMI in %u us", i, missing,
-                    targets, NMI_TIMEOUT_US);
+            kprintf("bench: nmi_fanout: warning: round %u: %u of %u cpus took no NMI in %u us", i,
+                    missing, targets, NMI_TIMEOUT_US);
             continue;
         }
         if (i >= NMI_WARMUP)
@@ -204,7 +209,8 @@ KBENCH(nmi_fanout)
     if (!n)
         return;
     struct bench_figures f = bench_summarise(cycles, n);
-    kprintf("bench: nmi_fanout cpus=%u rounds=%u median_cycles=%llu p99_cycles=%llu median_ns=%llu p99_ns=%llu",
+    kprintf("bench: nmi_fanout cpus=%u rounds=%u median_cycles=%llu p99_cycles=%llu median_ns=%llu "
+            "p99_ns=%llu",
             targets + 1, n, (unsigned long long)f.median, (unsigned long long)f.p99,
             (unsigned long long)tsc_to_ns(f.median), (unsigned long long)tsc_to_ns(f.p99));
 }
@@ -223,7 +229,8 @@ KBENCH(irq_entry)
 {
     if (!claim(VEC_BENCH_SELF, self_hit, NULL, "irq_entry"))
         return;
-    bench_context("irq_entry", "self-IPI 0xeb then wait for its handler, vs. the same sends with IF=0");
+    bench_context("irq_entry",
+                  "self-IPI 0xeb then wait for its handler, vs. the same sends with IF=0");
     bool irqs = irq_save();
     irq_enable();
 
@@ -262,15 +269,16 @@ KBENCH(irq_entry)
     irq_clear_handler(VEC_BENCH_SELF);
 
     if (lost || !n) {
-        kprintf("bench: irq_entry: warning: self-IPI %u did not arrive within %u us; not reported", n,
-                SELF_TIMEOUT_US);
+        kprintf("bench: irq_entry: warning: self-IPI %u did not arrive within %u us; not reported",
+                n, SELF_TIMEOUT_US);
         return;
     }
     uint64_t per_irq = total / n, per_send = send_only / n;
     uint64_t ns = tsc_to_ns(total), ns_send = tsc_to_ns(send_only);
     kprintf("bench: irq_entry rounds=%u cycles_per_irq=%llu send_only_cycles=%llu ns_per_irq=%llu "
             "net_cycles=%llu net_ns=%llu",
-            n, (unsigned long long)per_irq, (unsigned long long)per_send, (unsigned long long)(ns / n),
+            n, (unsigned long long)per_irq, (unsigned long long)per_send,
+            (unsigned long long)(ns / n),
             (unsigned long long)(per_irq > per_send ? per_irq - per_send : 0),
             (unsigned long long)(ns > ns_send ? (ns - ns_send) / n : 0));
 }

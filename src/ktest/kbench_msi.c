@@ -4,10 +4,10 @@
  * TSC on the CPU that took the message, so the figure crosses CPUs: it holds where the TSCs
  * are synchronised (QEMU TCG gives every vCPU the host's TSC; KVM keeps them in step).  Without
  * an edu device the benchmark says so and prints no figures. */
-#include "cpu/cpu.h"
-#include "cpu/percpu.h"
 #include "core/console.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
 #include "dev/edu.h"
 #include "irq/msi.h"
 #include "ktest/bench.h"
@@ -16,7 +16,7 @@
 #define MSI_ROUNDS 200
 #define MSI_BUDGET_US 2000000 /* per target */
 #define MSI_TIMEOUT_US 200000
-#define MSI_TARGETS_MAX 64    /* the first 64 CPUs a message can name */
+#define MSI_TARGETS_MAX 64 /* the first 64 CPUs a message can name */
 
 KBENCH(msi_latency)
 {
@@ -26,7 +26,8 @@ KBENCH(msi_latency)
         kprintf("bench: msi_latency: warning: no edu device (QEMU -device edu); not run");
         return;
     }
-    bench_context("msi_latency", "cpu0 writes edu's raise register, the MSI handler on cpuK stamps the TSC");
+    bench_context("msi_latency",
+                  "cpu0 writes edu's raise register, the MSI handler on cpuK stamps the TSC");
     unsigned first = m->cpu, targets = 0;
     bool irqs = irq_save();
     irq_enable();
@@ -35,7 +36,8 @@ KBENCH(msi_latency)
             continue;
         targets++;
         if (msi_irq_set_affinity(m, c) || !msi_irq_settle(m)) {
-            kprintf("bench: msi_latency: warning: cpu=%u: the vector did not move there; skipped", c);
+            kprintf("bench: msi_latency: warning: cpu=%u: the vector did not move there; skipped",
+                    c);
             continue;
         }
         unsigned n = 0, lost = 0;
@@ -55,15 +57,17 @@ KBENCH(msi_latency)
                 cycles[n++] = t1 > t0 ? t1 - t0 : 1;
         }
         if (lost)
-            kprintf("bench: msi_latency: warning: cpu=%u: %u interrupts did not arrive in %u us", c, lost,
-                    MSI_TIMEOUT_US);
+            kprintf("bench: msi_latency: warning: cpu=%u: %u interrupts did not arrive in %u us", c,
+                    lost, MSI_TIMEOUT_US);
         if (!n)
             continue;
         struct bench_figures f = bench_summarise(cycles, n);
-        kprintf("bench: msi_latency cpu=%u apic=%u vector=0x%02x rounds=%u median_cycles=%llu p99_cycles=%llu "
+        kprintf("bench: msi_latency cpu=%u apic=%u vector=0x%02x rounds=%u median_cycles=%llu "
+                "p99_cycles=%llu "
                 "median_ns=%llu p99_ns=%llu",
-                c, per_cpu(c, apic_id), m->vector, n, (unsigned long long)f.median, (unsigned long long)f.p99,
-                (unsigned long long)tsc_to_ns(f.median), (unsigned long long)tsc_to_ns(f.p99));
+                c, per_cpu(c, apic_id), m->vector, n, (unsigned long long)f.median,
+                (unsigned long long)f.p99, (unsigned long long)tsc_to_ns(f.median),
+                (unsigned long long)tsc_to_ns(f.p99));
     }
     msi_irq_set_affinity(m, first);
     msi_irq_settle(m);

@@ -24,7 +24,8 @@ static const char *param_test(const char *v)
     strlcpy(selection, v, sizeof selection);
     return NULL;
 }
-KERNEL_PARAM("test", param_test, "all|NAME[,NAME...]|PREFIX*|fault:NAME[@CPU]: run in-kernel tests (KTAP)");
+KERNEL_PARAM("test", param_test,
+             "all|NAME[,NAME...]|PREFIX*|fault:NAME[@CPU]: run in-kernel tests (KTAP)");
 
 const char *ktest_selection(void) { return selection[0] ? selection : NULL; }
 
@@ -70,7 +71,8 @@ static const struct ktest *find(const char *name, size_t len)
 }
 
 /* Calls fn(name, len, test-or-NULL) for each selected name, in order. */
-static unsigned for_each_selected(void (*fn)(const char *, size_t, const struct ktest *, unsigned *),
+static unsigned for_each_selected(void (*fn)(const char *, size_t, const struct ktest *,
+                                             unsigned *),
                                   unsigned *state)
 {
     unsigned n = 0;

@@ -11,11 +11,10 @@ struct ktest {
     void (*fn)(void);
 };
 
-#define KTEST(n)                                                                          \
-    static void ktest_fn_##n(void);                                                       \
-    static const struct ktest ktest_##n __used __section(".ktest") __aligned(8) = {       \
-        #n, ktest_fn_##n                                                                  \
-    };                                                                                    \
+#define KTEST(n)                                                   \
+    static void ktest_fn_##n(void);                                \
+    static const struct ktest ktest_##n __used __section(".ktest") \
+        __aligned(8) = { #n, ktest_fn_##n };                       \
     static void ktest_fn_##n(void)
 
 #define KEXPECT(cond) ktest_expect(!!(cond), __FILE__, __LINE__, "%s", #cond)

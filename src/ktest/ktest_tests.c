@@ -5,6 +5,8 @@
  * size mid-word (test/test_ktap_skip.py reads it back). */
 KTEST(ktest_long_skip_reason_whole)
 {
-    ktest_skip("this reason is long on purpose: a skip reason says why a test could not check what it names, "
-               "and cutting it mid-word hides the why; the runner keeps up to a console line of it; end");
+    ktest_skip(
+        "this reason is long on purpose: a skip reason says why a test could not check what it "
+        "names, "
+        "and cutting it mid-word hides the why; the runner keeps up to a console line of it; end");
 }

@@ -11,8 +11,8 @@ static void expect_fmt(const char *want, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    KEXPECTF(!strcmp(buf, want) && n == (int)strlen(want), "\"%s\" gave \"%s\" (%d), expected \"%s\"", fmt, buf, n,
-             want);
+    KEXPECTF(!strcmp(buf, want) && n == (int)strlen(want),
+             "\"%s\" gave \"%s\" (%d), expected \"%s\"", fmt, buf, n, want);
 }
 
 KTEST(printf_formats)
@@ -22,10 +22,12 @@ KTEST(printf_formats)
     expect_fmt("ffffffffffffffff 18446744073709551615", "%lx %llu", ~0UL, ~0ULL);
     expect_fmt("-9223372036854775808", "%lld", (long long)(-9223372036854775807LL - 1));
     expect_fmt("0x00000000deadbeef", "%p", (void *)0xdeadbeefUL);
-    expect_fmt("[   7] [7   ] [0007] [  -7] [-007]", "[%4d] [%-4d] [%04d] [%4d] [%04d]", 7, 7, 7, -7, -7);
+    expect_fmt("[   7] [7   ] [0007] [  -7] [-007]", "[%4d] [%-4d] [%04d] [%4d] [%04d]", 7, 7, 7,
+               -7, -7);
     expect_fmt("[  ab] [ab  ] [a]", "[%4s] [%-4s] [%.1s]", "ab", "ab", "ab");
     expect_fmt("c %", "%c %%", 'c');
-    const char *volatile null_string = NULL; /* volatile: the compiler would reject a literal NULL */
+    const char *volatile null_string =
+        NULL; /* volatile: the compiler would reject a literal NULL */
     expect_fmt("(null)", "%s", null_string);
     expect_fmt("[  5]", "[%*d]", 3, 5);
     char small[4];

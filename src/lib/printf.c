@@ -131,73 +131,78 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         unsigned long long u;
         long long s;
         switch (*fmt) {
-        case 'd':
-        case 'i':
-            switch (length) {
-            case -2: s = (signed char)va_arg(ap, int); break;
-            case -1: s = (short)va_arg(ap, int); break;
-            case 0: s = va_arg(ap, int); break;
-            case 1: s = va_arg(ap, long); break;
-            case 3: s = va_arg(ap, ptrdiff_t); break;
-            default: s = va_arg(ap, long long); break;
+            case 'd':
+            case 'i':
+                switch (length) {
+                    case -2: s = (signed char)va_arg(ap, int); break;
+                    case -1: s = (short)va_arg(ap, int); break;
+                    case 0: s = va_arg(ap, int); break;
+                    case 1: s = va_arg(ap, long); break;
+                    case 3: s = va_arg(ap, ptrdiff_t); break;
+                    default: s = va_arg(ap, long long); break;
+                }
+                u = s < 0 ? 0ULL - (unsigned long long)s : (unsigned long long)s;
+                put_number(&o, u, s < 0, 10, false, flags, width, precision, NULL);
+                break;
+            case 'u':
+            case 'x':
+            case 'X':
+            case 'o':
+                switch (length) {
+                    case -2: u = (unsigned char)va_arg(ap, unsigned); break;
+                    case -1: u = (unsigned short)va_arg(ap, unsigned); break;
+                    case 0: u = va_arg(ap, unsigned); break;
+                    case 1: u = va_arg(ap, unsigned long); break;
+                    case 3: u = va_arg(ap, size_t); break;
+                    default: u = va_arg(ap, unsigned long long); break;
+                }
+                /* '#': 0x / 0X before a non-zero hex number, a leading 0 for octal */
+                put_number(&o, u, false,
+                           *fmt == 'u'   ? 10
+                           : *fmt == 'o' ? 8
+                                         : 16,
+                           *fmt == 'X', flags & ~(F_PLUS | F_SPACE), width, precision,
+                           !(flags & F_ALT) || !u ? NULL
+                           : *fmt == 'x'          ? "0x"
+                           : *fmt == 'X'          ? "0X"
+                           : *fmt == 'o'          ? "0"
+                                                  : NULL);
+                break;
+            case 'p':
+                u = (uintptr_t)va_arg(ap, void *);
+                put_number(&o, u, false, 16, false, flags | F_ZERO, width ? width : 18, 16, "0x");
+                break;
+            case 'c':
+                if (!(flags & F_LEFT))
+                    pad(&o, ' ', width - 1);
+                put(&o, (char)va_arg(ap, int));
+                if (flags & F_LEFT)
+                    pad(&o, ' ', width - 1);
+                break;
+            case 's': {
+                const char *str = va_arg(ap, const char *);
+                if (!str)
+                    str = "(null)";
+                int n = 0;
+                while (str[n] && (precision < 0 || n < precision))
+                    n++;
+                if (!(flags & F_LEFT))
+                    pad(&o, ' ', width - n);
+                for (int i = 0; i < n; i++)
+                    put(&o, str[i]);
+                if (flags & F_LEFT)
+                    pad(&o, ' ', width - n);
+                break;
             }
-            u = s < 0 ? 0ULL - (unsigned long long)s : (unsigned long long)s;
-            put_number(&o, u, s < 0, 10, false, flags, width, precision, NULL);
-            break;
-        case 'u':
-        case 'x':
-        case 'X':
-        case 'o':
-            switch (length) {
-            case -2: u = (unsigned char)va_arg(ap, unsigned); break;
-            case -1: u = (unsigned short)va_arg(ap, unsigned); break;
-            case 0: u = va_arg(ap, unsigned); break;
-            case 1: u = va_arg(ap, unsigned long); break;
-            case 3: u = va_arg(ap, size_t); break;
-            default: u = va_arg(ap, unsigned long long); break;
-            }
-            /* '#': 0x / 0X before a non-zero hex number, a leading 0 for octal */
-            put_number(&o, u, false, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, *fmt == 'X',
-                       flags & ~(F_PLUS | F_SPACE), width, precision,
-                       !(flags & F_ALT) || !u ? NULL : *fmt == 'x' ? "0x" : *fmt == 'X' ? "0X" : *fmt == 'o' ? "0" : NULL);
-            break;
-        case 'p':
-            u = (uintptr_t)va_arg(ap, void *);
-            put_number(&o, u, false, 16, false, flags | F_ZERO, width ? width : 18, 16, "0x");
-            break;
-        case 'c':
-            if (!(flags & F_LEFT))
-                pad(&o, ' ', width - 1);
-            put(&o, (char)va_arg(ap, int));
-            if (flags & F_LEFT)
-                pad(&o, ' ', width - 1);
-            break;
-        case 's': {
-            const char *str = va_arg(ap, const char *);
-            if (!str)
-                str = "(null)";
-            int n = 0;
-            while (str[n] && (precision < 0 || n < precision))
-                n++;
-            if (!(flags & F_LEFT))
-                pad(&o, ' ', width - n);
-            for (int i = 0; i < n; i++)
-                put(&o, str[i]);
-            if (flags & F_LEFT)
-                pad(&o, ' ', width - n);
-            break;
-        }
-        case '%':
-            put(&o, '%');
-            break;
-        case '\0':
-            fmt--; /* a lone '%' at the end: print it and stop */
-            put(&o, '%');
-            break;
-        default: /* unknown conversion: show it as written, so the mistake is visible */
-            put(&o, '%');
-            put(&o, *fmt);
-            break;
+            case '%': put(&o, '%'); break;
+            case '\0':
+                fmt--; /* a lone '%' at the end: print it and stop */
+                put(&o, '%');
+                break;
+            default: /* unknown conversion: show it as written, so the mistake is visible */
+                put(&o, '%');
+                put(&o, *fmt);
+                break;
         }
     }
     if (size)

@@ -5,6 +5,9 @@
 #include "cpu/layout.defs.h"
 #include "lib/compiler.h"
 
-static inline void *phys_to_virt(uint64_t phys) { return (void *)(uintptr_t)(phys + DIRECT_MAP_BASE); }
+static inline void *phys_to_virt(uint64_t phys)
+{
+    return (void *)(uintptr_t)(phys + DIRECT_MAP_BASE);
+}
 
 #endif

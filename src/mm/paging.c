@@ -1,10 +1,10 @@
 #include "mm/paging.h"
 
 #include "boot/bootinfo.h"
-#include "cpu/cpu.h"
 #include "core/console.h"
-#include "debug/panic.h"
+#include "cpu/cpu.h"
 #include "cpu/spinlock.h"
+#include "debug/panic.h"
 #include "lib/string.h"
 #include "mm/pmm.h"
 
@@ -12,8 +12,8 @@
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define GIB 0x40000000ULL
 
-extern char _boot_start[], _boot_end[], _kernel_start[], _kernel_end[], _text_start[], _text_end[], _rodata_start[],
-    _rodata_end[], _data_start[], _data_end[], boot_stack_guard[];
+extern char _boot_start[], _boot_end[], _kernel_start[], _kernel_end[], _text_start[], _text_end[],
+    _rodata_start[], _rodata_end[], _data_start[], _data_end[], boot_stack_guard[];
 
 static uint64_t *kernel_pml4;
 static uint64_t kernel_cr3;
@@ -21,9 +21,15 @@ static uint64_t direct_map_end = BOOT_MAP_SIZE; /* what the boot tables map, unt
 static uintptr_t vmap_next = VMAP_BASE;
 static struct spinlock lock = SPINLOCK_INIT;
 
-static unsigned index_of(uintptr_t va, int level) { return (va >> (PAGE_SHIFT + 9 * level)) & (ENTRIES - 1); }
+static unsigned index_of(uintptr_t va, int level)
+{
+    return (va >> (PAGE_SHIFT + 9 * level)) & (ENTRIES - 1);
+}
 
-bool paging_direct_mapped(uint64_t phys, uint64_t len) { return phys + len >= phys && phys + len <= direct_map_end; }
+bool paging_direct_mapped(uint64_t phys, uint64_t len)
+{
+    return phys + len >= phys && phys + len <= direct_map_end;
+}
 
 uint64_t virt_to_phys(const void *p)
 {
@@ -125,7 +131,8 @@ static bool holds_memory(uint64_t pa, uint64_t len)
         return true;
     for (unsigned i = 0; i < boot_info.mmap_count; i++) {
         const struct mb2_mmap_entry *e = &boot_info.mmap[i];
-        bool ram = e->type == MB2_MEM_AVAILABLE || e->type == MB2_MEM_ACPI_RECLAIMABLE || e->type == MB2_MEM_NVS;
+        bool ram = e->type == MB2_MEM_AVAILABLE || e->type == MB2_MEM_ACPI_RECLAIMABLE ||
+                   e->type == MB2_MEM_NVS;
         if (ram && e->base < pa + len && e->base + e->length > pa)
             return true;
     }
@@ -179,8 +186,9 @@ void paging_init(void)
     kernel_cr3 = pml4_phys;
     write_cr3(kernel_cr3);
     direct_map_end = end;
-    kprintf("paging: kernel tables at %#lx: text r-x, rodata r--, data rw- nx, direct map of %lu GiB",
-            (unsigned long)pml4_phys, (unsigned long)(end / GIB));
+    kprintf(
+        "paging: kernel tables at %#lx: text r-x, rodata r--, data rw- nx, direct map of %lu GiB",
+        (unsigned long)pml4_phys, (unsigned long)(end / GIB));
 }
 
 uint64_t paging_kernel_cr3(void) { return kernel_cr3; }

@@ -4,8 +4,8 @@
 #ifndef CADRE_PAGING_H
 #define CADRE_PAGING_H
 
-#include "cpu/x86.defs.h"
 #include "cpu/layout.defs.h"
+#include "cpu/x86.defs.h"
 #include "lib/compiler.h"
 #include "mm/direct_map.h"
 /* For direct-map and kernel-image addresses; anything else walks the tables (0 if unmapped). */

@@ -3,8 +3,8 @@
 #include "boot/bootinfo.h"
 #include "core/console.h"
 #include "cpu/layout.defs.h"
-#include "debug/panic.h"
 #include "cpu/spinlock.h"
+#include "debug/panic.h"
 #include "lib/string.h"
 #include "mm/direct_map.h"
 
@@ -25,7 +25,8 @@ static void set_free(size_t p) { bitmap[p / 64] &= ~(1ULL << (p % 64)); }
 /* Marks [start, end) used, where those pages were free. */
 static void reserve(uint64_t start, uint64_t end)
 {
-    for (uint64_t p = start / PAGE_SIZE; p < ALIGN_UP(end, PAGE_SIZE) / PAGE_SIZE && p < npages; p++) {
+    for (uint64_t p = start / PAGE_SIZE; p < ALIGN_UP(end, PAGE_SIZE) / PAGE_SIZE && p < npages;
+         p++) {
         if (!used(p)) {
             set_used(p);
             nfree--;
@@ -43,8 +44,10 @@ void pmm_init(const struct boot_info *bi)
         kprintf("pmm: page %#lx (below 1 MiB, free in the memory map) kept for the AP trampoline",
                 (unsigned long)low_page);
     else
-        kprintf("pmm: warning: the memory map has no free 4 KiB page between %#x and 1 MiB for the AP "
-                "trampoline; only the BSP will run", PMM_LOW_PAGE_FROM);
+        kprintf(
+            "pmm: warning: the memory map has no free 4 KiB page between %#x and 1 MiB for the AP "
+            "trampoline; only the BSP will run",
+            PMM_LOW_PAGE_FROM);
     for (unsigned i = 0; i < bi->mmap_count; i++) {
         const struct mb2_mmap_entry *e = &bi->mmap[i];
         if (e->type == MB2_MEM_AVAILABLE && e->base + e->length > max_phys)

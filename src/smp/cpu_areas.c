@@ -21,10 +21,15 @@ static struct percpu_stack make_stack(size_t size, const char *name, unsigned cp
 struct percpu *percpu_create(unsigned n, uint32_t apic_id)
 {
     static const char *const ist_names[IST_COUNT + 1] = {
-        [IST_DF] = "#DF", [IST_NMI] = "NMI entry (IST2)", [IST_DB] = "#DB", [IST_MC] = "#MC",
+        [IST_DF] = "#DF",
+        [IST_NMI] = "NMI entry (IST2)",
+        [IST_DB] = "#DB",
+        [IST_MC] = "#MC",
     };
     static const size_t ist_sizes[IST_COUNT + 1] = {
-        [IST_DF] = IST_STACK_SIZE, [IST_NMI] = IST_STACK_SIZE, [IST_DB] = IST_STACK_SIZE,
+        [IST_DF] = IST_STACK_SIZE,
+        [IST_NMI] = IST_STACK_SIZE,
+        [IST_DB] = IST_STACK_SIZE,
         [IST_MC] = IST_STACK_SIZE,
     };
     if (n >= MAX_CPUS)
@@ -32,7 +37,8 @@ struct percpu *percpu_create(unsigned n, uint32_t apic_id)
     struct percpu *pc;
     if (n == 0) {
         pc = &bsp_percpu;
-        pc->kernel_stack = (struct percpu_stack){ (uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top };
+        pc->kernel_stack =
+            (struct percpu_stack){ (uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top };
     } else {
         size_t pages = ALIGN_UP(sizeof(struct percpu), PAGE_SIZE) / PAGE_SIZE;
         uint64_t phys = pmm_alloc_pages(pages);
@@ -63,4 +69,3 @@ struct percpu *percpu_create(unsigned n, uint32_t apic_id)
         ncpus_possible = n + 1;
     return pc;
 }
-

@@ -2,11 +2,11 @@
 
 #include "apic/lapic.h"
 #include "apic/lapic_timer.h"
+#include "core/console.h"
 #include "cpu/cpu.h"
 #include "cpu/gdt.h"
-#include "irq/idt.h"
-#include "core/console.h"
 #include "cpu/protections.h"
+#include "irq/idt.h"
 #include "user/user.h"
 
 void cpu_init(struct percpu *pc)
@@ -29,8 +29,9 @@ void cpu_init(struct percpu *pc)
                 p->wp ? "on" : "off", p->smep ? "on" : "off (CPU lacks it)",
                 p->smap ? "on" : "off (CPU lacks it)", p->umip ? "on" : "off (CPU lacks it)");
     }
-    kprintf("percpu: cpu%u apic %u, gs base %016lx, canary %016lx, tss %016lx", pc->cpu, pc->apic_id,
-            (unsigned long)pc, (unsigned long)pc->stack_canary, (unsigned long)&pc->tss);
+    kprintf("percpu: cpu%u apic %u, gs base %016lx, canary %016lx, tss %016lx", pc->cpu,
+            pc->apic_id, (unsigned long)pc, (unsigned long)pc->stack_canary,
+            (unsigned long)&pc->tss);
     kprintf("percpu: cpu%u stacks: kernel %016lx-%016lx irq %016lx-%016lx", pc->cpu,
             (unsigned long)pc->kernel_stack.lo, (unsigned long)pc->kernel_stack.hi,
             (unsigned long)pc->irq_stack.lo, (unsigned long)pc->irq_stack.hi);

@@ -1,6 +1,7 @@
 /* cpu_init: the one path every CPU, the BSP included, takes to become a full member
  * (docs/percpu.md).  Like Linux's cpu_init(), it is a barrier: GS, then GDT and TSS, then the
- * IDT, then the CPU's protections, then its local APIC and timer tick.  An AP differs from the BSP only in how it arrives. */
+ * IDT, then the CPU's protections, then its local APIC and timer tick.  An AP differs from the BSP
+ * only in how it arrives. */
 #ifndef CADRE_CPU_INIT_H
 #define CADRE_CPU_INIT_H
 

@@ -4,21 +4,21 @@
 #include "apic/ipi.h"
 #include "apic/lapic.h"
 #include "boot/bootinfo.h"
+#include "core/cmdline.h"
+#include "core/console.h"
+#include "core/time.h"
+#include "cpu/cmos.h"
 #include "cpu/cpu.h"
-#include "smp/cpu_init.h"
 #include "cpu/percpu.h"
 #include "cpu/spinlock.h"
-#include "smp/cpu_areas.h"
-#include "irq/irq.h"
 #include "cpu/vectors.h"
-#include "core/cmdline.h"
-#include "cpu/cmos.h"
-#include "core/console.h"
 #include "debug/panic.h"
-#include "core/time.h"
+#include "irq/irq.h"
 #include "lib/string.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "smp/cpu_areas.h"
+#include "smp/cpu_init.h"
 #include "smp/trampoline.h"
 
 /* Delays (MP spec B.4 and SDM vol. 3A §9.4.4.1): 10 ms after INIT, 200 us after each SIPI.
@@ -61,7 +61,8 @@ static const char *param_bringup(const char *v)
         return "expected smp.bringup=parallel or smp.bringup=serial";
     return NULL;
 }
-KERNEL_PARAM("smp.bringup", param_bringup, "parallel|serial: wake all APs at once (default) or one after the other");
+KERNEL_PARAM("smp.bringup", param_bringup,
+             "parallel|serial: wake all APs at once (default) or one after the other");
 
 static const char *param_delays(const char *v)
 {
@@ -73,7 +74,8 @@ static const char *param_delays(const char *v)
         return "expected smp.delays=fast or smp.delays=spec";
     return NULL;
 }
-KERNEL_PARAM("smp.delays", param_delays, "fast|spec: skip the 10 ms INIT delay (default) or keep the MP spec's delays");
+KERNEL_PARAM("smp.delays", param_delays,
+             "fast|spec: skip the 10 ms INIT delay (default) or keep the MP spec's delays");
 
 static const char *param_maxcpus(const char *v)
 {
@@ -118,27 +120,33 @@ static bool trampoline_install(void)
 {
     trampoline_phys = pmm_low_page();
     if (!trampoline_phys) {
-        kprintf("smp: warning: no page below 1 MiB for the AP trampoline (see the pmm: line); APs not started");
+        kprintf("smp: warning: no page below 1 MiB for the AP trampoline (see the pmm: line); APs "
+                "not started");
         return false;
     }
     uint64_t cr3 = trampoline_cr3();
     if (!cr3) {
-        kprintf("smp: warning: no memory below 4 GiB for the trampoline page tables; APs not started");
+        kprintf(
+            "smp: warning: no memory below 4 GiB for the trampoline page tables; APs not started");
         return false;
     }
     uint8_t *page = phys_to_virt(trampoline_phys);
     memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
     struct trampoline_params *p = (struct trampoline_params *)(page + TP_PARAMS);
-    /* Accessed bits preset, so the CPU never needs to write the GDT (a CPU that must set an Accessed bit writes the GDT, which may be read-only, and faults: SDM vol. 3A §3.4.5.1). */
+    /* Accessed bits preset, so the CPU never needs to write the GDT (a CPU that must set an
+     * Accessed bit writes the GDT, which may be read-only, and faults: SDM vol. 3A §3.4.5.1). */
     p->gdt[0] = 0;
-    p->gdt[TGDT_CODE32 / 8] = DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
+    p->gdt[TGDT_CODE32 / 8] =
+        DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
     p->gdt[TGDT_DATA / 8] = DESC_P | DESC_S | DESC_RW | DESC_A | DESC_DB | DESC_G | DESC_LIMIT_MAX;
     p->gdt[TGDT_CODE64 / 8] = DESC_P | DESC_S | DESC_EXEC | DESC_RW | DESC_A | DESC_L;
     p->gdtr_limit = sizeof p->gdt - 1;
     p->gdtr_base = (uint32_t)trampoline_phys + TP_GDT;
-    p->far32_offset = (uint32_t)trampoline_phys + (uint32_t)(trampoline_protected_mode - trampoline_start);
+    p->far32_offset =
+        (uint32_t)trampoline_phys + (uint32_t)(trampoline_protected_mode - trampoline_start);
     p->far32_selector = TGDT_CODE32;
-    p->far64_offset = (uint32_t)trampoline_phys + (uint32_t)(trampoline_long_mode - trampoline_start);
+    p->far64_offset =
+        (uint32_t)trampoline_phys + (uint32_t)(trampoline_long_mode - trampoline_start);
     p->far64_selector = TGDT_CODE64;
     p->cr3 = (uint32_t)cr3;
     p->efer = EFER_LME | (cpu_protections.nx ? EFER_NXE : 0);
@@ -158,8 +166,8 @@ static bool trampoline_install(void)
      * path (CMOS shutdown code 0AH, then a far jump through 40:67). */
     cmos_write(CMOS_SHUTDOWN_STATUS, CMOS_SHUTDOWN_JMP_WARM);
     volatile uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
-    warm[0] = 0;                                      /* offset */
-    warm[1] = (uint16_t)(trampoline_phys >> 4);       /* segment */
+    warm[0] = 0;                                /* offset */
+    warm[1] = (uint16_t)(trampoline_phys >> 4); /* segment */
     return true;
 }
 
@@ -183,19 +191,26 @@ static struct trampoline_params *params(void)
 
 static void send_init(uint32_t apic_id)
 {
-    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_INIT, .level = IPI_ASSERT, .trigger = IPI_LEVEL });
+    ipi_send(&(struct ipi){
+        .dest = apic_id, .delivery = DELIVERY_INIT, .level = IPI_ASSERT, .trigger = IPI_LEVEL });
     if (delays == DELAYS_SPEC)
         udelay(INIT_DELAY_US);
-    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_INIT, .level = IPI_DEASSERT, .trigger = IPI_LEVEL });
+    ipi_send(&(struct ipi){
+        .dest = apic_id, .delivery = DELIVERY_INIT, .level = IPI_DEASSERT, .trigger = IPI_LEVEL });
 }
 
 static void send_sipi(uint32_t apic_id)
 {
-    ipi_send(&(struct ipi){ .dest = apic_id, .delivery = DELIVERY_STARTUP, .vector = (uint8_t)(trampoline_phys >> PAGE_SHIFT),
+    ipi_send(&(struct ipi){ .dest = apic_id,
+                            .delivery = DELIVERY_STARTUP,
+                            .vector = (uint8_t)(trampoline_phys >> PAGE_SHIFT),
                             .level = IPI_ASSERT });
 }
 
-static unsigned sipi_delay(void) { return delays == DELAYS_SPEC ? SIPI_DELAY_SPEC_US : SIPI_DELAY_FAST_US; }
+static unsigned sipi_delay(void)
+{
+    return delays == DELAYS_SPEC ? SIPI_DELAY_SPEC_US : SIPI_DELAY_FAST_US;
+}
 
 /* Waits for the trampoline: `pause` with a short back-off.  Under TCG each `pause` leaves the
  * translated code, so a long back-off (it was 4096) made the BSP notice an AP ~150 us late. */
@@ -259,13 +274,17 @@ static void start_parallel(unsigned n)
     for (unsigned c = 1; c < n; c++)
         per_cpu(c, state) = CPU_STARTING;
     for (unsigned c = 1; c < n; c++)
-        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id, .delivery = DELIVERY_INIT,
-                                .level = IPI_ASSERT, .trigger = IPI_LEVEL });
+        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id,
+                                .delivery = DELIVERY_INIT,
+                                .level = IPI_ASSERT,
+                                .trigger = IPI_LEVEL });
     if (delays == DELAYS_SPEC)
         udelay(INIT_DELAY_US);
     for (unsigned c = 1; c < n; c++)
-        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id, .delivery = DELIVERY_INIT,
-                                .level = IPI_DEASSERT, .trigger = IPI_LEVEL });
+        ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id,
+                                .delivery = DELIVERY_INIT,
+                                .level = IPI_DEASSERT,
+                                .trigger = IPI_LEVEL });
     for (unsigned c = 1; c < n; c++)
         send_sipi(boot_table[c - 1].apic_id);
     udelay(sipi_delay());
@@ -278,10 +297,10 @@ static void start_parallel(unsigned n)
 static const char *state_name(unsigned c)
 {
     switch (READ_ONCE(per_cpu(c, state))) {
-    case CPU_ONLINE: return "online";
-    case CPU_STARTING: return "did not start";
-    case CPU_FAILED: return "failed";
-    default: return "absent";
+        case CPU_ONLINE: return "online";
+        case CPU_STARTING: return "did not start";
+        case CPU_FAILED: return "failed";
+        default: return "absent";
     }
 }
 
@@ -319,13 +338,16 @@ static void bring_up(void)
         if (n >= maxcpus)
             continue;
         if (lapic_mode() == LAPIC_XAPIC && c->apic_id > XAPIC_MAX_ID) {
-            kprintf("smp: warning: apic %u needs x2APIC mode (the local APIC is in xAPIC mode); not started", c->apic_id);
+            kprintf("smp: warning: apic %u needs x2APIC mode (the local APIC is in xAPIC mode); "
+                    "not started",
+                    c->apic_id);
             continue;
         }
         struct percpu *pc = percpu_create(n, c->apic_id);
-        boot_table[n - 1] = (struct smp_boot_entry){
-            .apic_id = c->apic_id, .alive = 0, .percpu = (uintptr_t)pc, .stack_top = pc->kernel_stack.hi
-        };
+        boot_table[n - 1] = (struct smp_boot_entry){ .apic_id = c->apic_id,
+                                                     .alive = 0,
+                                                     .percpu = (uintptr_t)pc,
+                                                     .stack_top = pc->kernel_stack.hi };
         n++;
     }
     if (!acpi_cpu_by_apic_id(bsp))
@@ -350,17 +372,19 @@ static void bring_up(void)
 
     for (unsigned c = 1; c < n; c++) {
         uint32_t starting = CPU_STARTING;
-        if (__atomic_compare_exchange_n(&per_cpu(c, state), &starting, CPU_FAILED, false, __ATOMIC_ACQ_REL,
-                                        __ATOMIC_ACQUIRE) == false)
+        if (__atomic_compare_exchange_n(&per_cpu(c, state), &starting, CPU_FAILED, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) == false)
             continue; /* online */
         bool alive = READ_ONCE(boot_table[c - 1].alive);
         if (alive)
-            kprintf("smp: cpu %u (apic %u) started but did not finish cpu_init in time", c, per_cpu(c, apic_id));
+            kprintf("smp: cpu %u (apic %u) started but did not finish cpu_init in time", c,
+                    per_cpu(c, apic_id));
         else
             kprintf("smp: cpu %u (apic %u) did not start", c, per_cpu(c, apic_id));
     }
     if (params()->strays)
-        kprintf("smp: warning: %u CPU(s) reached the trampoline with an APIC ID not in the table; parked",
+        kprintf("smp: warning: %u CPU(s) reached the trampoline with an APIC ID not in the table; "
+                "parked",
                 params()->strays);
     kprintf("smp: %u of %u cpus online in %llu us (%s, %s delays)%s", smp_online_count(), enabled,
             (unsigned long long)bringup_us, parallel ? "parallel" : "serial",
@@ -397,7 +421,8 @@ __no_stack_protector __noreturn void ap_main(struct percpu *pc)
     uint32_t starting = CPU_STARTING;
     if (!__atomic_compare_exchange_n(&pc->state, &starting, CPU_ONLINE, false, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE)) {
-        kprintf("smp: cpu %u (apic %u) finished cpu_init after its timeout; parked", pc->cpu, pc->apic_id);
+        kprintf("smp: cpu %u (apic %u) finished cpu_init after its timeout; parked", pc->cpu,
+                pc->apic_id);
         halt_forever();
     }
     unsigned now_online = __atomic_add_fetch(&online, 1, __ATOMIC_SEQ_CST);

@@ -1,13 +1,13 @@
 #include "smp/smp_call.h"
 
 #include "apic/ipi.h"
-#include "cpu/cpu.h"
-#include "cpu/percpu.h"
-#include "irq/irq.h"
-#include "cpu/vectors.h"
 #include "core/console.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
 #include "cpu/spinlock.h"
+#include "cpu/vectors.h"
+#include "irq/irq.h"
 
 /* One slot per target CPU.  A sender holds its lock from posting to the end of the call, so
  * one call at a time is in a slot, and moves `state` FREE -> POSTED; the target moves it
@@ -100,11 +100,13 @@ static void end_late_call(unsigned cpu, uint64_t timeout_us)
     if (__atomic_compare_exchange_n(&slots[cpu].state, &posted, CALL_FREE, false, __ATOMIC_ACQUIRE,
                                     __ATOMIC_ACQUIRE)) {
         kprintf("smp: warning: cpu%u did not finish a call within %llu us: it had not started it, "
-                "and now never will", cpu, (unsigned long long)timeout_us);
+                "and now never will",
+                cpu, (unsigned long long)timeout_us);
         return;
     }
     kprintf("smp: warning: cpu%u did not finish a call within %llu us: it is running it; "
-            "waiting for it to end", cpu, (unsigned long long)timeout_us);
+            "waiting for it to end",
+            cpu, (unsigned long long)timeout_us);
     for (unsigned n = 2; !wait_done(cpu, time_deadline_us(timeout_us)); n++)
         kprintf("smp: warning: cpu%u is still running a call after %llu us", cpu,
                 (unsigned long long)(n * timeout_us));
@@ -184,4 +186,7 @@ int smp_run_in_idle(unsigned cpu, smp_call_fn fn, void *arg)
     return 0;
 }
 
-bool smp_idle_work_done(unsigned cpu) { return !__atomic_load_n(&per_cpu(cpu, idle_work), __ATOMIC_ACQUIRE); }
+bool smp_idle_work_done(unsigned cpu)
+{
+    return !__atomic_load_n(&per_cpu(cpu, idle_work), __ATOMIC_ACQUIRE);
+}

@@ -2,11 +2,11 @@
  * out never runs afterwards, and a CPU that waits in smp_call_all serves the calls sent to it,
  * so that two CPUs broadcasting at once both finish.  Each needs a second CPU and skips
  * without one. */
+#include "core/console.h"
+#include "core/time.h"
 #include "cpu/cpu.h"
 #include "cpu/percpu.h"
-#include "core/console.h"
 #include "ktest/ktest.h"
-#include "core/time.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 
@@ -68,8 +68,8 @@ static void hold_irqs_off(void *arg)
     while (!__atomic_load_n(&target_release, __ATOMIC_ACQUIRE) && !time_after(deadline))
         cpu_relax();
     if (!__atomic_load_n(&target_release, __ATOMIC_ACQUIRE))
-        kprintf("smp: test: cpu%u was not released within %u us; turning interrupts on anyway", cpu_id(),
-                TARGET_BACKSTOP_US);
+        kprintf("smp: test: cpu%u was not released within %u us; turning interrupts on anyway",
+                cpu_id(), TARGET_BACKSTOP_US);
     irq_enable();
 }
 
@@ -100,8 +100,11 @@ KTEST(smp_call_timed_out_never_runs)
     KEXPECTF(wait_idle_work(target, SMP_CALL_TIMEOUT_US), "cpu%u did not finish its loop", target);
     unsigned ran = __atomic_load_n(&late_call_ran, __ATOMIC_ACQUIRE);
     ktest_log("smp_call to cpu%u (interrupts off) returned %d; the call ran %s", target, rc,
-              ran_during ? "during it" : ran ? "after it returned" : "never");
-    KEXPECTF(rc == -1, "smp_call returned %d though cpu%u had interrupts off throughout", rc, target);
+              ran_during ? "during it"
+              : ran      ? "after it returned"
+                         : "never");
+    KEXPECTF(rc == -1, "smp_call returned %d though cpu%u had interrupts off throughout", rc,
+             target);
     KEXPECTF(!ran, "the timed-out call ran on cpu%u after smp_call had returned", target);
 }
 
@@ -134,9 +137,11 @@ KTEST(smp_call_late_call_ends_before_return)
     slow_call_until = time_deadline_us(2 * SHORT_TIMEOUT_US);
     int rc = smp_call(target, slow_call, NULL, SHORT_TIMEOUT_US);
     unsigned ended = __atomic_load_n(&slow_call_ended, __ATOMIC_ACQUIRE);
-    ktest_log("smp_call to cpu%u returned %d; the call had %s", target, rc, ended ? "ended" : "not ended");
+    ktest_log("smp_call to cpu%u returned %d; the call had %s", target, rc,
+              ended ? "ended" : "not ended");
     KEXPECTF(ended, "smp_call returned while cpu%u was still running the call", target);
-    KEXPECTF(wait_flag(&slow_call_ended, 1, SMP_CALL_TIMEOUT_US), "cpu%u never ended the call", target);
+    KEXPECTF(wait_flag(&slow_call_ended, 1, SMP_CALL_TIMEOUT_US), "cpu%u never ended the call",
+             target);
 }
 
 /* ---- smp_call_all_from_two_cpus_at_once ------------------------------------------------ */
@@ -179,7 +184,8 @@ static void partner_follow(void *arg)
 
 static void partner_start(void *arg)
 {
-    __atomic_store_n(&partner_late, smp_call_all(count_call, arg, SMP_CALL_TIMEOUT_US), __ATOMIC_RELEASE);
+    __atomic_store_n(&partner_late, smp_call_all(count_call, arg, SMP_CALL_TIMEOUT_US),
+                     __ATOMIC_RELEASE);
 }
 
 /* The assertion is the count of "did not finish a call" warnings that smp_call_all returns on
@@ -226,5 +232,6 @@ KTEST(smp_call_all_from_two_cpus_at_once)
               BROADCAST_ROUNDS, online, late_here, me, late_there, partner);
     KEXPECTF(late_here == 0, "cpu%u's broadcasts timed out %u times", me, late_here);
     KEXPECTF(late_there == 0, "cpu%u's broadcasts timed out %u times", partner, late_there);
-    KEXPECTF(short_rounds == 0, "%u rounds did not run the function %u times", short_rounds, 2 * online);
+    KEXPECTF(short_rounds == 0, "%u rounds did not run the function %u times", short_rounds,
+             2 * online);
 }

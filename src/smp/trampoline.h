@@ -36,7 +36,7 @@ struct trampoline_params {
 } __packed;
 
 #define TP_FIELD(f, off) \
-    _Static_assert(__builtin_offsetof(struct trampoline_params, f) == (off) - TP_PARAMS, #f)
+    _Static_assert(__builtin_offsetof(struct trampoline_params, f) == (off)-TP_PARAMS, #f)
 TP_FIELD(gdt, TP_GDT);
 TP_FIELD(gdtr_limit, TP_GDTR);
 TP_FIELD(far32_offset, TP_FAR32);

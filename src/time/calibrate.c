@@ -7,15 +7,16 @@
 #include "dev/pit.h"
 #include "lib/string.h"
 
-#define TSC_KHZ_MIN 100000ULL      /* a stated or measured rate outside 100 MHz..10 GHz is wrong */
+#define TSC_KHZ_MIN 100000ULL /* a stated or measured rate outside 100 MHz..10 GHz is wrong */
 #define TSC_KHZ_MAX 10000000ULL
 
 /* CPUID leaves that state the TSC's rate (SDM vol. 2A, CPUID; vol. 3B §18.7.3) */
-#define CPUID_TSC_CRYSTAL 0x15     /* EAX/EBX: TSC / crystal ratio, ECX: crystal Hz (0: not given) */
-#define CPUID_FREQUENCY 0x16       /* EAX: base frequency in MHz */
+#define CPUID_TSC_CRYSTAL 0x15 /* EAX/EBX: TSC / crystal ratio, ECX: crystal Hz (0: not given) */
+#define CPUID_FREQUENCY 0x16   /* EAX: base frequency in MHz */
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_HYPERVISOR_BASE 0x40000000 /* EAX: the hypervisor's highest leaf */
-#define CPUID_HYPERVISOR_TIMING 0x40000010 /* EAX: TSC kHz (VMware's leaf; KVM with vmware-cpuid-freq) */
+#define CPUID_HYPERVISOR_TIMING \
+    0x40000010 /* EAX: TSC kHz (VMware's leaf; KVM with vmware-cpuid-freq) */
 
 #define PM_TIMER_HZ 3579545 /* ACPI 6.5 §4.8.3.3 */
 
@@ -25,9 +26,9 @@
  * placements' error over its length: tens of ns over 750 us under TCG, 10-30 ppm (the spread
  * in the boot line; test tsc_rate_against_hpet allows 500). */
 #define MEASURE_WINDOWS 3
-#define MEASURE_WINDOW_US 750      /* HPET and ACPI PM timer */
-#define PIT_WINDOW_US 10000        /* the PIT only where neither exists: 838 ns ticks, slow reads */
-#define PROVISIONAL_WINDOW_US 250  /* one PIT window at time_init, for the first lines' stamps */
+#define MEASURE_WINDOW_US 750     /* HPET and ACPI PM timer */
+#define PIT_WINDOW_US 10000       /* the PIT only where neither exists: 838 ns ticks, slow reads */
+#define PROVISIONAL_WINDOW_US 250 /* one PIT window at time_init, for the first lines' stamps */
 #define PROVISIONAL_TRIES 3
 #define SAMPLE_TRIES 4
 #define MAX_WINDOWS 16
@@ -192,7 +193,8 @@ static bool measure_finish(struct measuring *ms, struct tsc_measurement *m)
     return m->hz != 0;
 }
 
-static bool measure(const struct refclock *c, unsigned windows, uint64_t window_us, struct tsc_measurement *m)
+static bool measure(const struct refclock *c, unsigned windows, uint64_t window_us,
+                    struct tsc_measurement *m)
 {
     struct measuring ms;
     measure_start(&ms, c, windows, window_us);
@@ -234,7 +236,8 @@ void time_init(void)
             time_set_tsc_khz(m.hz / 1000, "PIT, provisional");
 }
 
-bool time_measure_tsc(const char *reference, unsigned windows, uint64_t window_us, struct tsc_measurement *m)
+bool time_measure_tsc(const char *reference, unsigned windows, uint64_t window_us,
+                      struct tsc_measurement *m)
 {
     struct refclock c;
     if (!strcmp(reference, "HPET"))
@@ -244,10 +247,11 @@ bool time_measure_tsc(const char *reference, unsigned windows, uint64_t window_u
 
 static void print_mhz_line(const struct tsc_measurement *m, uint64_t k, uint64_t was)
 {
-    kprintf("tsc: %llu.%03llu MHz measured against the %s: median of %u windows of %llu us, spread %llu ppm, "
+    kprintf("tsc: %llu.%03llu MHz measured against the %s: median of %u windows of %llu us, spread "
+            "%llu ppm, "
             "reads within %llu ns (provisional %llu.%03llu MHz from the %s)",
-            (unsigned long long)(k / 1000), (unsigned long long)(k % 1000), m->reference, m->windows,
-            (unsigned long long)m->window_us, (unsigned long long)m->spread_ppm,
+            (unsigned long long)(k / 1000), (unsigned long long)(k % 1000), m->reference,
+            m->windows, (unsigned long long)m->window_us, (unsigned long long)m->spread_ppm,
             (unsigned long long)tsc_to_ns(m->widest_cycles), (unsigned long long)(was / 1000),
             (unsigned long long)(was % 1000), tsc_source());
 }
@@ -270,8 +274,9 @@ void time_calibrate_begin(uint64_t pm_timer_port, bool pm_timer_32bit)
 void time_calibrate_finish(void)
 {
     if (stated) {
-        kprintf("tsc: %llu.%03llu MHz stated by %s; not measured", (unsigned long long)(tsc_khz() / 1000),
-                (unsigned long long)(tsc_khz() % 1000), tsc_source());
+        kprintf("tsc: %llu.%03llu MHz stated by %s; not measured",
+                (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000),
+                tsc_source());
         return;
     }
     struct tsc_measurement m;
@@ -288,7 +293,8 @@ void time_calibrate_finish(void)
     if (!plausible(k)) {
         kprintf("tsc: warning: no reference clock gave a rate (HPET, ACPI PM timer, PIT); "
                 "keeping %llu.%03llu MHz from the %s",
-                (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000), tsc_source());
+                (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000),
+                tsc_source());
         return;
     }
     print_mhz_line(&m, k, tsc_khz());
@@ -299,7 +305,9 @@ void time_stages_print(void)
 {
     kprintf("cadre: boot stages in us since entry: first_line=%llu clocks=%llu smp_start=%llu "
             "aps_online=%llu ready=%llu",
-            (unsigned long long)time_stage_us(STAGE_FIRST_LINE), (unsigned long long)time_stage_us(STAGE_CLOCKS),
-            (unsigned long long)time_stage_us(STAGE_SMP_START), (unsigned long long)time_stage_us(STAGE_APS_ONLINE),
+            (unsigned long long)time_stage_us(STAGE_FIRST_LINE),
+            (unsigned long long)time_stage_us(STAGE_CLOCKS),
+            (unsigned long long)time_stage_us(STAGE_SMP_START),
+            (unsigned long long)time_stage_us(STAGE_APS_ONLINE),
             (unsigned long long)time_stage_us(STAGE_READY));
 }

@@ -24,7 +24,8 @@ struct tsc_measurement {
     const char *reference;
 };
 /* Measures now, against `reference` ("HPET"), without changing the clock: for tests. */
-bool time_measure_tsc(const char *reference, unsigned windows, uint64_t window_us, struct tsc_measurement *m);
+bool time_measure_tsc(const char *reference, unsigned windows, uint64_t window_us,
+                      struct tsc_measurement *m);
 
 /* The boot stages on one line, once ready (docs/serial-log.md). */
 void time_stages_print(void);

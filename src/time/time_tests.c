@@ -1,8 +1,8 @@
 /* In-kernel tests of the clock: the TSC's rate that boot settled on, against the HPET over
  * windows long enough that the measurement itself errs by far less than the limit. */
+#include "core/time.h"
 #include "dev/hpet.h"
 #include "ktest/ktest.h"
-#include "core/time.h"
 #include "time/calibrate.h"
 
 /* 0.05 %: the limit issue 14 sets.  What a correct rate leaves of it: the calibration's own
@@ -26,17 +26,20 @@ KTEST(tsc_rate_against_hpet)
     }
     struct tsc_measurement m;
     if (!time_measure_tsc("HPET", WINDOWS, WINDOW_US, &m)) {
-        KEXPECTF(false, "the HPET did not count over %u windows of %u ms", WINDOWS, WINDOW_US / 1000);
+        KEXPECTF(false, "the HPET did not count over %u windows of %u ms", WINDOWS,
+                 WINDOW_US / 1000);
         return;
     }
     uint64_t used = tsc_khz() * 1000;
     uint64_t err_ppm = abs_diff(used, m.hz) * 1000000 / m.hz;
     ktest_log("TSC %llu Hz by the HPET (median of %u windows of %u ms, spread %llu ppm, "
               "reads within %llu ns); the kernel uses %llu kHz (%s): %llu ppm off",
-              (unsigned long long)m.hz, m.windows, WINDOW_US / 1000, (unsigned long long)m.spread_ppm,
-              (unsigned long long)tsc_to_ns(m.widest_cycles), (unsigned long long)tsc_khz(), tsc_source(),
-              (unsigned long long)err_ppm);
-    KEXPECTF(err_ppm <= LIMIT_PPM, "the TSC rate in use, %llu kHz (%s), is %llu ppm off the HPET's %llu Hz "
-             "(limit %u ppm)", (unsigned long long)tsc_khz(), tsc_source(), (unsigned long long)err_ppm,
+              (unsigned long long)m.hz, m.windows, WINDOW_US / 1000,
+              (unsigned long long)m.spread_ppm, (unsigned long long)tsc_to_ns(m.widest_cycles),
+              (unsigned long long)tsc_khz(), tsc_source(), (unsigned long long)err_ppm);
+    KEXPECTF(err_ppm <= LIMIT_PPM,
+             "the TSC rate in use, %llu kHz (%s), is %llu ppm off the HPET's %llu Hz "
+             "(limit %u ppm)",
+             (unsigned long long)tsc_khz(), tsc_source(), (unsigned long long)err_ppm,
              (unsigned long long)m.hz, LIMIT_PPM);
 }

@@ -1,10 +1,10 @@
 #include "user/user.h"
 
-#include "cpu/cpu.h"
-#include "cpu/protections.h"
-#include "cpu/percpu.h"
-#include "debug/exceptions.h"
 #include "core/console.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "cpu/protections.h"
+#include "debug/exceptions.h"
 #include "debug/ksyms.h"
 #include "lib/string.h"
 #include "mm/paging.h"
@@ -37,20 +37,34 @@ extern const char user_program_start[], user_program_end[];
 #define RESULT_FAULT (1ULL << 63)
 
 static const char *const names[UT_COUNT] = {
-    [UT_HELLO] = "hello", [UT_INT3] = "int3", [UT_INT20] = "int 0x20", [UT_READ_KERNEL] = "read kernel",
-    [UT_WRITE_KERNEL] = "write kernel", [UT_CLI] = "cli", [UT_HLT] = "hlt", [UT_RDMSR] = "rdmsr",
-    [UT_MOV_CR3] = "mov cr3", [UT_SGDT] = "sgdt", [UT_SIDT] = "sidt", [UT_SINGLE_STEP] = "single step",
-    [UT_SPIN] = "spin", [UT_AC_ENTRY] = "ac entry",
+    [UT_HELLO] = "hello",
+    [UT_INT3] = "int3",
+    [UT_INT20] = "int 0x20",
+    [UT_READ_KERNEL] = "read kernel",
+    [UT_WRITE_KERNEL] = "write kernel",
+    [UT_CLI] = "cli",
+    [UT_HLT] = "hlt",
+    [UT_RDMSR] = "rdmsr",
+    [UT_MOV_CR3] = "mov cr3",
+    [UT_SGDT] = "sgdt",
+    [UT_SIDT] = "sidt",
+    [UT_SINGLE_STEP] = "single step",
+    [UT_SPIN] = "spin",
+    [UT_AC_ENTRY] = "ac entry",
 };
 
 const char *user_case_name(unsigned ut) { return ut < UT_COUNT ? names[ut] : "?"; }
 
-uintptr_t user_code_address(unsigned cpu) { return USER_BASE + (uintptr_t)cpu * USER_REGION_SIZE + USER_CODE_OFFSET; }
+uintptr_t user_code_address(unsigned cpu)
+{
+    return USER_BASE + (uintptr_t)cpu * USER_REGION_SIZE + USER_CODE_OFFSET;
+}
 
 void user_cpu_init(void)
 {
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-    wrmsr(MSR_STAR, (uint64_t)SEL_KCODE << STAR_KERNEL_SHIFT | (uint64_t)(STAR_USER_BASE | 3) << STAR_USER_SHIFT);
+    wrmsr(MSR_STAR, (uint64_t)SEL_KCODE << STAR_KERNEL_SHIFT | (uint64_t)(STAR_USER_BASE | 3)
+                                                                   << STAR_USER_SHIFT);
     wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
     wrmsr(MSR_FMASK, FMASK_FLAGS);
     wrmsr(MSR_KERNEL_GS_BASE, 0); /* the user's GS base, while in the kernel */
@@ -100,7 +114,8 @@ struct user_result user_run(unsigned ut, uint64_t arg)
     pc->tss.rsp[0] = rsp0;
     pc->syscall_rsp0 = rsp0;
     pc->user_ctx = &ctx;
-    uint64_t r = user_enter(base + USER_CODE_OFFSET, base + USER_STACK_OFFSET + USER_STACK_SIZE, ut, arg, &ctx);
+    uint64_t r = user_enter(base + USER_CODE_OFFSET, base + USER_STACK_OFFSET + USER_STACK_SIZE, ut,
+                            arg, &ctx);
     pc->user_ctx = NULL;
     pc->tss.rsp[0] = saved_rsp0;
     irq_restore(irqs);
@@ -108,11 +123,12 @@ struct user_result user_run(unsigned ut, uint64_t arg)
     res.vector = (unsigned)(r & 0xff);
     res.exit_code = r;
     if (!res.faulted)
-        kprintf("user: cpu%u: program '%s' exited with 0x%llx", cpu, user_case_name(ut), (unsigned long long)r);
+        kprintf("user: cpu%u: program '%s' exited with 0x%llx", cpu, user_case_name(ut),
+                (unsigned long long)r);
     return res;
 }
 
-static user_test_call_t test_calls[MAX_CPUS];               /* SYS_TEST's answer, per CPU */
+static user_test_call_t test_calls[MAX_CPUS];             /* SYS_TEST's answer, per CPU */
 static uint64_t entry_rflags[MAX_CPUS][USER_ENTRY_COUNT]; /* 0: none; RFLAGS bit 1 is always 1 */
 
 struct user_result user_run_test(unsigned ut, uint64_t arg, user_test_call_t call)
@@ -167,32 +183,31 @@ static bool copy_from_user(char *dst, uintptr_t src, size_t n)
 static uint64_t do_syscall(struct regs *r, const char *how)
 {
     switch (r->rax) {
-    case SYS_WRITE: {
-        char buf[WRITE_MAX + 1];
-        size_t n = MIN((size_t)r->rsi, (size_t)WRITE_MAX);
-        if (!copy_from_user(buf, r->rdi, n))
+        case SYS_WRITE: {
+            char buf[WRITE_MAX + 1];
+            size_t n = MIN((size_t)r->rsi, (size_t)WRITE_MAX);
+            if (!copy_from_user(buf, r->rdi, n))
+                return (uint64_t)-1;
+            buf[n] = '\0';
+            kprintf("user: cpu%u: write by %s: %s", cpu_id(), how, buf);
+            return n;
+        }
+        case SYS_GETCPU: return cpu_id();
+        case SYS_YIELD: return 0;
+        case SYS_EXIT: end_program(r->rdi & ~RESULT_FAULT);
+        case SYS_TEST: {
+            user_test_call_t call = test_calls[cpu_id()];
+            if (call)
+                return call(r);
+            kprintf("user: cpu%u: system call test by %s, but no kernel test runs this program; "
+                    "refused",
+                    cpu_id(), how);
             return (uint64_t)-1;
-        buf[n] = '\0';
-        kprintf("user: cpu%u: write by %s: %s", cpu_id(), how, buf);
-        return n;
-    }
-    case SYS_GETCPU:
-        return cpu_id();
-    case SYS_YIELD:
-        return 0;
-    case SYS_EXIT:
-        end_program(r->rdi & ~RESULT_FAULT);
-    case SYS_TEST: {
-        user_test_call_t call = test_calls[cpu_id()];
-        if (call)
-            return call(r);
-        kprintf("user: cpu%u: system call test by %s, but no kernel test runs this program; refused",
-                cpu_id(), how);
-        return (uint64_t)-1;
-    }
-    default:
-        kprintf("user: cpu%u: unknown system call %llu by %s", cpu_id(), (unsigned long long)r->rax, how);
-        return (uint64_t)-1;
+        }
+        default:
+            kprintf("user: cpu%u: unknown system call %llu by %s", cpu_id(),
+                    (unsigned long long)r->rax, how);
+            return (uint64_t)-1;
     }
 }
 

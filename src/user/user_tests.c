@@ -1,17 +1,17 @@
 /* In-kernel tests of ring 3: the program on every CPU, both kinds of system call, every fault
  * case ending the program, not the kernel, and AC left behind on every way in. */
 #include "apic/ipi.h"
-#include "cpu/cpu.h"
-#include "smp/cpu_init.h"
-#include "cpu/percpu.h"
-#include "irq/irq.h"
-#include "irq/nmi.h"
-#include "cpu/vectors.h"
 #include "core/cmdline.h"
 #include "core/console.h"
-#include "lib/string.h"
-#include "ktest/ktest.h"
 #include "core/time.h"
+#include "cpu/cpu.h"
+#include "cpu/percpu.h"
+#include "cpu/vectors.h"
+#include "irq/irq.h"
+#include "irq/nmi.h"
+#include "ktest/ktest.h"
+#include "lib/string.h"
+#include "smp/cpu_init.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 #include "user/user.h"
@@ -20,8 +20,8 @@ KTEST(user_hello_this_cpu)
 {
     struct user_result r = user_run(UT_HELLO, 0);
     uint64_t want = (uint64_t)cpu_id() << 16 | cpu_id();
-    KEXPECTF(!r.faulted && r.exit_code == want, "faulted %d, exit 0x%llx, expected 0x%llx", r.faulted,
-             (unsigned long long)r.exit_code, (unsigned long long)want);
+    KEXPECTF(!r.faulted && r.exit_code == want, "faulted %d, exit 0x%llx, expected 0x%llx",
+             r.faulted, (unsigned long long)r.exit_code, (unsigned long long)want);
 }
 
 static struct user_result results[MAX_CPUS];
@@ -35,7 +35,8 @@ static const char *param_spin(const char *v)
     spin_iterations = n;
     return NULL;
 }
-KERNEL_PARAM("user.spin", param_spin, "N: iterations of the ring-3 loop in test user_spin_every_cpu (default 30000000)");
+KERNEL_PARAM("user.spin", param_spin,
+             "N: iterations of the ring-3 loop in test user_spin_every_cpu (default 30000000)");
 
 static void run_hello(void *arg)
 {
@@ -84,8 +85,9 @@ KTEST(user_hello_every_cpu)
         if (!cpu_online(c))
             continue;
         uint64_t want = (uint64_t)c << 16 | c;
-        KEXPECTF(!results[c].faulted && results[c].exit_code == want, "cpu%u: exit 0x%llx, expected 0x%llx", c,
-                 (unsigned long long)results[c].exit_code, (unsigned long long)want);
+        KEXPECTF(!results[c].faulted && results[c].exit_code == want,
+                 "cpu%u: exit 0x%llx, expected 0x%llx", c, (unsigned long long)results[c].exit_code,
+                 (unsigned long long)want);
     }
 }
 
@@ -96,8 +98,9 @@ KTEST(user_spin_every_cpu)
     KEXPECTF(!late, "%u cpus did not finish", late);
     for (unsigned c = 0; c < ncpus_possible; c++)
         if (cpu_online(c))
-            KEXPECTF(!results[c].faulted && results[c].exit_code == 0, "cpu%u: faulted %d, exit 0x%llx", c,
-                     results[c].faulted, (unsigned long long)results[c].exit_code);
+            KEXPECTF(!results[c].faulted && results[c].exit_code == 0,
+                     "cpu%u: faulted %d, exit 0x%llx", c, results[c].faulted,
+                     (unsigned long long)results[c].exit_code);
 }
 
 KTEST(user_faults_end_the_program)
@@ -106,27 +109,36 @@ KTEST(user_faults_end_the_program)
         unsigned ut;
         int vector; /* -1: no fault, exit 0 */
     } cases[] = {
-        { UT_INT3, -1 },       { UT_SINGLE_STEP, -1 }, { UT_INT20, VEC_GP }, { UT_READ_KERNEL, VEC_PF },
-        { UT_WRITE_KERNEL, VEC_PF }, { UT_CLI, VEC_GP },  { UT_HLT, VEC_GP },   { UT_RDMSR, VEC_GP },
+        { UT_INT3, -1 },
+        { UT_SINGLE_STEP, -1 },
+        { UT_INT20, VEC_GP },
+        { UT_READ_KERNEL, VEC_PF },
+        { UT_WRITE_KERNEL, VEC_PF },
+        { UT_CLI, VEC_GP },
+        { UT_HLT, VEC_GP },
+        { UT_RDMSR, VEC_GP },
         { UT_MOV_CR3, VEC_GP },
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         struct user_result r = user_run(cases[i].ut, 0);
         if (cases[i].vector < 0)
-            KEXPECTF(!r.faulted && r.exit_code == 0, "%s: faulted %d (vector %u), exit 0x%llx", user_case_name(cases[i].ut),
-                     r.faulted, r.vector, (unsigned long long)r.exit_code);
+            KEXPECTF(!r.faulted && r.exit_code == 0, "%s: faulted %d (vector %u), exit 0x%llx",
+                     user_case_name(cases[i].ut), r.faulted, r.vector,
+                     (unsigned long long)r.exit_code);
         else
-            KEXPECTF(r.faulted && r.vector == (unsigned)cases[i].vector, "%s: faulted %d, vector %u, expected %d",
-                     user_case_name(cases[i].ut), r.faulted, r.vector, cases[i].vector);
+            KEXPECTF(r.faulted && r.vector == (unsigned)cases[i].vector,
+                     "%s: faulted %d, vector %u, expected %d", user_case_name(cases[i].ut),
+                     r.faulted, r.vector, cases[i].vector);
     }
     /* sgdt / sidt: #GP only where UMIP is on (SDM vol. 3A §2.5, CR4.UMIP). */
     for (unsigned ut = UT_SGDT; ut <= UT_SIDT; ut++) {
         struct user_result r = user_run(ut, 0);
         if (cpu_protections.umip)
-            KEXPECTF(r.faulted && r.vector == VEC_GP, "%s with UMIP on: faulted %d vector %u", user_case_name(ut),
-                     r.faulted, r.vector);
+            KEXPECTF(r.faulted && r.vector == VEC_GP, "%s with UMIP on: faulted %d vector %u",
+                     user_case_name(ut), r.faulted, r.vector);
         else
-            KEXPECTF(!r.faulted && r.exit_code == 1, "%s without UMIP: faulted %d", user_case_name(ut), r.faulted);
+            KEXPECTF(!r.faulted && r.exit_code == 1, "%s without UMIP: faulted %d",
+                     user_case_name(ut), r.faulted);
     }
     if (!cpu_protections.umip)
         ktest_log("UMIP is off (the CPU lacks it): sgdt and sidt ran in ring 3, as they may");
@@ -137,13 +149,15 @@ KTEST(user_faults_end_the_program)
  * with it set SMAP lets ring 0 read and write user pages (§4.6.1), so a program could turn SMAP
  * off for every handler it enters.  The program sets AC before each way in; each handler
  * records the RFLAGS it runs with where the saved RFLAGS have AC set (user_entry_note). */
-#define AC_NMI_SENDS 20000  /* at most this many NMIs from the other CPU ... */
-#define AC_NMI_GAP_US 200   /* ... one every 200 us */
+#define AC_NMI_SENDS 20000 /* at most this many NMIs from the other CPU ... */
+#define AC_NMI_GAP_US 200  /* ... one every 200 us */
 #define AC_SENDER_WAIT_US 5000000
 
 static const char *const entry_names[USER_ENTRY_COUNT] = {
-    [USER_ENTRY_EXCEPTION] = "exception (#BP)", [USER_ENTRY_IRQ] = "IRQ (self IPI)",
-    [USER_ENTRY_NMI] = "NMI (from another CPU)", [USER_ENTRY_INT80] = "int 0x80",
+    [USER_ENTRY_EXCEPTION] = "exception (#BP)",
+    [USER_ENTRY_IRQ] = "IRQ (self IPI)",
+    [USER_ENTRY_NMI] = "NMI (from another CPU)",
+    [USER_ENTRY_INT80] = "int 0x80",
     [USER_ENTRY_SYSCALL] = "syscall",
 };
 static volatile bool nmi_sender_stop;
@@ -221,11 +235,12 @@ KTEST(user_entry_clears_ac)
             KEXPECTF(wait_idle_work(sender), "cpu%u did not stop sending NMIs", sender);
         }
         uint64_t f = user_entry_rflags(p);
-        KEXPECTF(!r.faulted && r.exit_code == 0, "%s: faulted %d (vector %u), exit 0x%llx", entry_names[p],
-                 r.faulted, r.vector, (unsigned long long)r.exit_code);
+        KEXPECTF(!r.faulted && r.exit_code == 0, "%s: faulted %d (vector %u), exit 0x%llx",
+                 entry_names[p], r.faulted, r.vector, (unsigned long long)r.exit_code);
         KEXPECTF(f, "%s: no entry from ring 3 with AC set was recorded", entry_names[p]);
         if (f)
-            KEXPECTF(!(f & RFLAGS_AC), "%s: the handler ran with AC set (RFLAGS %#llx): SMAP was off in it",
+            KEXPECTF(!(f & RFLAGS_AC),
+                     "%s: the handler ran with AC set (RFLAGS %#llx): SMAP was off in it",
                      entry_names[p], (unsigned long long)f);
         if (f && !(f & RFLAGS_AC))
             ktest_log("%s from ring 3 with AC set: the handler ran with RFLAGS %#llx, AC clear",

@@ -29,10 +29,7 @@ void tbl_bytes(struct tbl *t, const void *p, size_t n)
     t->len += (uint32_t)n;
 }
 
-void tbl_u8(struct tbl *t, uint8_t v)
-{
-    tbl_bytes(t, &v, 1);
-}
+void tbl_u8(struct tbl *t, uint8_t v) { tbl_bytes(t, &v, 1); }
 
 void tbl_u16(struct tbl *t, uint16_t v)
 {
@@ -190,12 +187,12 @@ void build_fadt(struct tbl *t, const struct fadt_opts *o)
     /* Field offsets of ACPI 6.5 Table 5.9 */
     put_at(t, 40, o->x_fields ? 0 : o->dsdt, 4);
     put_at(t, 46, o->sci, 2);
-    put_at(t, 48, 0xB2, 4);  /* SMI_CMD */
-    put_at(t, 52, 0xF1, 1);  /* ACPI_ENABLE */
-    put_at(t, 53, 0xF0, 1);  /* ACPI_DISABLE */
+    put_at(t, 48, 0xB2, 4); /* SMI_CMD */
+    put_at(t, 52, 0xF1, 1); /* ACPI_ENABLE */
+    put_at(t, 53, 0xF0, 1); /* ACPI_DISABLE */
     put_at(t, 64, o->pm1a_cnt, 4);
     put_at(t, 76, o->pm_tmr, 4);
-    put_at(t, 89, 2, 1);     /* PM1_CNT_LEN */
+    put_at(t, 89, 2, 1); /* PM1_CNT_LEN */
     put_at(t, 91, o->pm_tmr_len, 1);
     put_at(t, 112, o->flags, 4);
     if (o->x_fields) {
@@ -220,7 +217,8 @@ void build_dsdt(struct tbl *t, const uint8_t *aml, size_t len)
     tbl_finish(t);
 }
 
-void build_hpet(struct tbl *t, uint32_t block_id, uint8_t space, uint64_t address, uint16_t min_tick)
+void build_hpet(struct tbl *t, uint32_t block_id, uint8_t space, uint64_t address,
+                uint16_t min_tick)
 {
     tbl_start(t, "HPET", 1);
     tbl_u32(t, block_id);
@@ -315,7 +313,4 @@ void sys_finish(struct sys *s, bool xsdt)
     sys_rsdp(s, xsdt ? 2 : 0, xsdt ? 0 : root, xsdt ? root : 0);
 }
 
-void sys_free(struct sys *s)
-{
-    fakemem_free(&s->mem);
-}
+void sys_free(struct sys *s) { fakemem_free(&s->mem); }

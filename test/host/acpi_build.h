@@ -58,7 +58,8 @@ struct fadt_opts {
 void build_fadt(struct tbl *t, const struct fadt_opts *o);
 /* A DSDT holding `aml` after the header. */
 void build_dsdt(struct tbl *t, const uint8_t *aml, size_t len);
-void build_hpet(struct tbl *t, uint32_t block_id, uint8_t space, uint64_t address, uint16_t min_tick);
+void build_hpet(struct tbl *t, uint32_t block_id, uint8_t space, uint64_t address,
+                uint16_t min_tick);
 /* MCFG (PCI Firmware 3.0 §4.1.2) with n ECAM windows */
 struct mcfg_entry {
     uint64_t base;

@@ -20,10 +20,7 @@ static void put64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)v;
 }
 
-void fakemem_init(struct fakemem *m)
-{
-    memset(m, 0, sizeof *m);
-}
+void fakemem_init(struct fakemem *m) { memset(m, 0, sizeof *m); }
 
 uint8_t *fakemem_add(struct fakemem *m, uint64_t base, const void *data, size_t len)
 {

@@ -41,7 +41,8 @@ int fakemem_load(struct fakemem *m, const uint8_t *buf, size_t len, bool lenient
 int fakemem_load_file(struct fakemem *m, const char *path);
 /* Serialises `m` in the image format; returns a malloc'd buffer, its length in *len. */
 uint8_t *fakemem_save(const struct fakemem *m, size_t *len);
-/* Where the bytes at `phys` live, for tests that patch memory; NULL when not all inside one chunk. */
+/* Where the bytes at `phys` live, for tests that patch memory; NULL when not all inside one chunk.
+ */
 uint8_t *fakemem_at(struct fakemem *m, uint64_t phys, size_t len);
 const void *fakemem_map(uint64_t phys, size_t len, void *ctx);
 void fakemem_free(struct fakemem *m);

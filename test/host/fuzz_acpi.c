@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     acpi_parse(len ? rsdp : NULL, len, fakemem_map, &m, &ai);
     if (ai.ncpus > ACPI_MAX_CPUS || ai.nioapics > ACPI_MAX_IOAPICS || ai.nisos > ACPI_MAX_ISOS ||
-        ai.nnmis > ACPI_MAX_NMIS || ai.nlapic_nmis > ACPI_MAX_LAPIC_NMIS || ai.ntables > ACPI_MAX_TABLES)
+        ai.nnmis > ACPI_MAX_NMIS || ai.nlapic_nmis > ACPI_MAX_LAPIC_NMIS ||
+        ai.ntables > ACPI_MAX_TABLES)
         abort();
     acpi_info_summary(&ai, true, sink, NULL);
     for (unsigned irq = 0; irq <= ACPI_ISA_IRQS; irq++) {

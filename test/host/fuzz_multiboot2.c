@@ -22,13 +22,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (bi.has_cmdline && strlen(bi.cmdline) >= MB2_CMDLINE_MAX)
         abort();
     /* A framebuffer kept is one fb_init may map and draw on: what the parser promises. */
-    if (bi.has_fb && (!bi.fb_tag || !bi.fb.width || !bi.fb.height || !bi.fb.bpp || bi.fb.bpp > 32 ||
-                      !bi.fb.addr ||
-                      (uint64_t)bi.fb.width * bi.fb.bpp > (uint64_t)bi.fb.pitch * 8 ||
-                      bi.fb.addr + (uint64_t)bi.fb.pitch * bi.fb.height < bi.fb.addr))
+    if (bi.has_fb &&
+        (!bi.fb_tag || !bi.fb.width || !bi.fb.height || !bi.fb.bpp || bi.fb.bpp > 32 ||
+         !bi.fb.addr || (uint64_t)bi.fb.width * bi.fb.bpp > (uint64_t)bi.fb.pitch * 8 ||
+         bi.fb.addr + (uint64_t)bi.fb.pitch * bi.fb.height < bi.fb.addr))
         abort();
     if (bi.has_fb && bi.fb.type == MB2_FB_RGB &&
-        (bi.fb.red_pos + bi.fb.red_size > bi.fb.bpp || bi.fb.green_pos + bi.fb.green_size > bi.fb.bpp ||
+        (bi.fb.red_pos + bi.fb.red_size > bi.fb.bpp ||
+         bi.fb.green_pos + bi.fb.green_size > bi.fb.bpp ||
          bi.fb.blue_pos + bi.fb.blue_size > bi.fb.bpp))
         abort();
     (void)mb2_usable_bytes(&bi);

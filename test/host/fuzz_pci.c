@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > sizeof cfg)
         memcpy(raw, data + sizeof cfg, MIN(size - sizeof cfg, sizeof raw));
     if (size > sizeof cfg + sizeof raw)
-        memcpy(probe, data + sizeof cfg + sizeof raw, MIN(size - sizeof cfg - sizeof raw, sizeof probe));
+        memcpy(probe, data + sizeof cfg + sizeof raw,
+               MIN(size - sizeof cfg - sizeof raw, sizeof probe));
 
     char why[PCI_WHY_LEN];
     struct pci_cap caps[PCI_MAX_CAPS];
@@ -35,20 +36,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int used = pci_bar_decode(raw, probe, i, nbars, &bars[i], why, sizeof why);
         if (used == 2 && i + 1 >= nbars)
             abort();
-        if (used > 0 && bars[i].kind != PCI_BAR_NONE && (!bars[i].size || (bars[i].size & (bars[i].size - 1))))
+        if (used > 0 && bars[i].kind != PCI_BAR_NONE &&
+            (!bars[i].size || (bars[i].size & (bars[i].size - 1))))
             abort();
         i += used > 0 ? (unsigned)used : 1;
     }
     for (int i = 0; i < n; i++) {
         struct pci_msi_cap m;
         struct pci_msix_cap x;
-        if (caps[i].id == PCI_CAP_ID_MSI && !pci_msi_parse(cfg, caps[i].offset, &m, why, sizeof why)) {
+        if (caps[i].id == PCI_CAP_ID_MSI &&
+            !pci_msi_parse(cfg, caps[i].offset, &m, why, sizeof why)) {
             unsigned last = m.maskable ? m.pending + 4u : m.data + 2u;
             if (last > PCI_CFG_SIZE || m.vectors > 32)
                 abort();
         }
-        if (caps[i].id == PCI_CAP_ID_MSIX && !pci_msix_parse(cfg, caps[i].offset, bars, &x, why, sizeof why)) {
-            if (x.table_bar >= PCI_BARS || x.table_offset + (uint64_t)x.vectors * 16 > bars[x.table_bar].size)
+        if (caps[i].id == PCI_CAP_ID_MSIX &&
+            !pci_msix_parse(cfg, caps[i].offset, bars, &x, why, sizeof why)) {
+            if (x.table_bar >= PCI_BARS ||
+                x.table_offset + (uint64_t)x.vectors * 16 > bars[x.table_bar].size)
                 abort();
         }
     }

@@ -241,7 +241,8 @@ static void test_qemu_pc(void)
     CHECK(ai->s5_valid);
     CHECK_EQ(ai->s5_slp_typ_a, 0);
     CHECK_EQ(ai->s5_slp_typ_b, 0);
-    CHECK(has_line("acpi: FADT: rev 1, sci 9, pm timer 0x608 (24-bit), pm1a_cnt 0x604, S5 slp_typ 0/0"));
+    CHECK(has_line(
+        "acpi: FADT: rev 1, sci 9, pm timer 0x608 (24-bit), pm1a_cnt 0x604, S5 slp_typ 0/0"));
     check_qemu_hpet(ai);
     CHECK(!ai->has_mcfg); /* pc has no ECAM: configuration space through ports 0xcf8/0xcfc */
 }
@@ -268,7 +269,8 @@ static void test_qemu_q35(void)
     CHECK_EQ(ai->iapc_boot_arch, ACPI_BOOT_8042);
     CHECK_EQ(ai->dsdt_phys, 0x7fe0040);
     CHECK(ai->s5_valid);
-    CHECK(has_line("acpi: FADT: rev 3, sci 9, pm timer 0x608 (24-bit), pm1a_cnt 0x604, S5 slp_typ 0/0, reset 0xcf9=0xf"));
+    CHECK(has_line("acpi: FADT: rev 3, sci 9, pm timer 0x608 (24-bit), pm1a_cnt 0x604, S5 slp_typ "
+                   "0/0, reset 0xcf9=0xf"));
     check_qemu_hpet(ai);
     /* QEMU's q35 puts its ECAM window at 0xb0000000, 256 buses (hw/i386/acpi-build.c). */
     CHECK(ai->has_mcfg);

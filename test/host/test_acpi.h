@@ -23,8 +23,8 @@ extern struct parsed parsed;
 const struct acpi_info *parse_rsdp(struct fakemem *m, const void *rsdp, size_t rsdp_len);
 /* Parses the system as its RSDP copy says; with a corpus directory set, saves its image there. */
 const struct acpi_info *parse_sys(struct sys *s, const char *corpus_name);
-bool has_problem(const char *text);     /* some problem line contains `text` */
-bool has_line(const char *text);        /* some summary line equals `text` */
+bool has_problem(const char *text); /* some problem line contains `text` */
+bool has_line(const char *text);    /* some summary line equals `text` */
 /* The same with a formatted text */
 __attribute__((format(printf, 1, 2))) bool line_f(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) bool problem_f(const char *fmt, ...);

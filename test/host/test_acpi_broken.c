@@ -145,7 +145,8 @@ static void test_table_lengths(void)
     m[4] = 40;
     tbl_fix_checksum(m, 40);
     parse_sys(&s, NULL);
-    CHECK(has_problem("acpi: MADT: length 40 is shorter than its fixed fields (44); table ignored"));
+    CHECK(
+        has_problem("acpi: MADT: length 40 is shorter than its fixed fields (44); table ignored"));
     CHECK(!parsed.ai.has_madt);
     sys_free(&s);
 }
@@ -186,7 +187,8 @@ static void test_madt_entries(void)
     madt.b[madt.len - 12 + 1] = 30;
     tbl_finish(&madt);
     ai = parse_madt(&s, NULL);
-    CHECK(has_problem("acpi: MADT: entry 2 at offset 0x3c (length 30) runs past the table's end; stopped reading entries"));
+    CHECK(has_problem("acpi: MADT: entry 2 at offset 0x3c (length 30) runs past the table's end; "
+                      "stopped reading entries"));
     CHECK_EQ(ai->ncpus, 2);
     CHECK_EQ(ai->nioapics, 0);
     sys_free(&s);
@@ -196,13 +198,15 @@ static void test_madt_entries(void)
     madt_start(&madt, 0xfee00000, 0);
     tbl_bytes(&madt, (const uint8_t[]){ 1, 8, 0, 0, 0, 0, 0xc0, 0xfe }, 8); /* I/O APIC, 8 bytes */
     tbl_bytes(&madt, (const uint8_t[]){ 0x7f, 4, 0xaa, 0xbb }, 4);          /* unknown type */
-    tbl_bytes(&madt, (const uint8_t[]){ 0, 4, 0, 0 }, 4);                   /* local APIC, 4 bytes */
+    tbl_bytes(&madt, (const uint8_t[]){ 0, 4, 0, 0 }, 4); /* local APIC, 4 bytes */
     madt_lapic(&madt, 5, 5, ACPI_CPU_ENABLED);
     tbl_u8(&madt, 0);
     tbl_finish(&madt);
     ai = parse_madt(&s, NULL);
-    CHECK(has_problem("acpi: MADT: entry 0 at offset 0x2c: I/O APIC entry of length 8, needs 12; skipped"));
-    CHECK(has_problem("acpi: MADT: entry 2 at offset 0x38: local APIC entry of length 4, needs 8; skipped"));
+    CHECK(has_problem(
+        "acpi: MADT: entry 0 at offset 0x2c: I/O APIC entry of length 8, needs 12; skipped"));
+    CHECK(has_problem(
+        "acpi: MADT: entry 2 at offset 0x38: local APIC entry of length 4, needs 8; skipped"));
     CHECK(has_problem("acpi: MADT: 1 stray byte(s) after entry 4; ignored"));
     CHECK_EQ(ai->nproblems, 3);
     CHECK_EQ(ai->ncpus, 1);
@@ -224,9 +228,12 @@ static void test_madt_entries(void)
     ai = parse_madt(&s, NULL);
     CHECK(has_problem("acpi: MADT: entry 2 at offset 0x3c: APIC ID 0x1 listed again; skipped"));
     CHECK(has_problem("acpi: MADT: entry 3 at offset 0x44: APIC ID 0x0 listed again; skipped"));
-    CHECK(has_problem("acpi: MADT: entry 4 at offset 0x54: processor with the broadcast APIC ID 0xff; skipped"));
-    CHECK(has_problem("acpi: MADT: entry 5 at offset 0x5c: NMI on LINT2, which does not exist; skipped"));
-    CHECK(has_problem("acpi: MADT: entry 7 at offset 0x6e: a second local APIC address override; kept the first"));
+    CHECK(has_problem(
+        "acpi: MADT: entry 4 at offset 0x54: processor with the broadcast APIC ID 0xff; skipped"));
+    CHECK(has_problem(
+        "acpi: MADT: entry 5 at offset 0x5c: NMI on LINT2, which does not exist; skipped"));
+    CHECK(has_problem("acpi: MADT: entry 7 at offset 0x6e: a second local APIC address override; "
+                      "kept the first"));
     CHECK_EQ(ai->nproblems, 5);
     CHECK_EQ(ai->ncpus, 2);
     CHECK_EQ(ai->nlapic_nmis, 0);
@@ -257,8 +264,9 @@ static void test_madt_placeholders(void)
     CHECK(has_problem("APIC ID 0x2 listed again; skipped"));
     CHECK_EQ(ai->nproblems, 1);
     CHECK_EQ(ai->madt_repeated_placeholders.count, 96);
-    CHECK(has_line("acpi: MADT: ignored disabled placeholder entries: 96 repeating a listed APIC ID "
-                   "(first 0x0)"));
+    CHECK(
+        has_line("acpi: MADT: ignored disabled placeholder entries: 96 repeating a listed APIC ID "
+                 "(first 0x0)"));
     CHECK(has_line("acpi: MADT: 4 cpus (4 enabled), lapic 0xfee00000, pcat_compat"));
     sys_free(&s);
 
@@ -278,7 +286,8 @@ static void test_madt_placeholders(void)
     ai = parse_madt(&s, NULL);
     CHECK_EQ(ai->nproblems, 0);
     CHECK_EQ(ai->ncpus, 3);
-    CHECK(ai->ncpus == 3 && ai->cpus[0].apic_id == 0 && ai->cpus[1].apic_id == 1 && ai->cpus[2].apic_id == 5);
+    CHECK(ai->ncpus == 3 && ai->cpus[0].apic_id == 0 && ai->cpus[1].apic_id == 1 &&
+          ai->cpus[2].apic_id == 5);
     const struct acpi_cpu *c = find_cpu(5);
     CHECK(c && c->uid == 6 && c->online_capable);
     CHECK_EQ(ai->madt_repeated_placeholders.count, 4);
@@ -316,8 +325,10 @@ static void test_absurd_counts(void)
     CHECK(has_problem("acpi: MADT: 20 I/O APIC entries; kept the first 16"));
     CHECK(has_problem("acpi: MADT: 50 interrupt source override entries; kept the first 48"));
     CHECK(has_problem("acpi: MADT: 17 NMI source entries; kept the first 16"));
-    CHECK(problem_f("acpi: MADT: %u local APIC NMI entries; kept the first %u; LINT pins named only by the "
-                    "others stay masked", ACPI_MAX_LAPIC_NMIS + 1, ACPI_MAX_LAPIC_NMIS));
+    CHECK(problem_f(
+        "acpi: MADT: %u local APIC NMI entries; kept the first %u; LINT pins named only by the "
+        "others stay masked",
+        ACPI_MAX_LAPIC_NMIS + 1, ACPI_MAX_LAPIC_NMIS));
     CHECK_EQ(ai->nproblems, 5);
     sys_free(&s);
 
@@ -405,7 +416,8 @@ static void test_other_tables_broken(void)
     tbl_start(&t2, "SSDT", 2);
     tbl_finish(&t2);
     uint64_t ssdt = sys_place(&s, &t2, false);
-    build_fadt(&t2, &(struct fadt_opts){ .dsdt = ssdt, .sci = 9, .pm_tmr = 0x608, .pm_tmr_len = 3 });
+    build_fadt(&t2,
+               &(struct fadt_opts){ .dsdt = ssdt, .sci = 9, .pm_tmr = 0x608, .pm_tmr_len = 3 });
     sys_place(&s, &t2, true);
     sys_place(&s, &madt, true);
     sys_place(&s, &madt, true);
@@ -416,8 +428,10 @@ static void test_other_tables_broken(void)
     CHECK_EQ(parsed.rc, 0);
     CHECK(has_problem("acpi: FADT: PM timer block at 0x608 has length 3, not 4; no PM timer"));
     CHECK(has_problem("acpi: MADT: a second MADT; ignored (using the first)"));
-    CHECK(has_problem("acpi: HPET: base address 0xfed00000 in address space 1 is not memory; table ignored"));
-    CHECK(problem_f("acpi: DSDT: table at 0x%llx has signature SSDT; table ignored", (unsigned long long)ssdt));
+    CHECK(has_problem(
+        "acpi: HPET: base address 0xfed00000 in address space 1 is not memory; table ignored"));
+    CHECK(problem_f("acpi: DSDT: table at 0x%llx has signature SSDT; table ignored",
+                    (unsigned long long)ssdt));
     CHECK_EQ(ai->nproblems, 4);
     CHECK(ai->has_madt && !ai->has_hpet && !ai->s5_valid);
     CHECK_EQ(ai->pm_timer.address, 0);
@@ -463,7 +477,8 @@ static void test_mcfg_broken(void)
     CHECK_EQ(ai->nmcfg, 1);
     CHECK_EQ(ai->mcfg[0].base, 0xe0000000);
     CHECK_EQ(ai->mcfg[0].bus_end, 63);
-    CHECK(has_problem("acpi: MCFG: entry 1: base 0xe0080000 is null, not 1 MiB aligned, or wraps; skipped"));
+    CHECK(has_problem(
+        "acpi: MCFG: entry 1: base 0xe0080000 is null, not 1 MiB aligned, or wraps; skipped"));
     CHECK(has_problem("acpi: MCFG: entry 2: base 0x0 is null"));
     CHECK(has_problem("acpi: MCFG: entry 3: bus range 9-3 is backwards; skipped"));
     CHECK(has_problem("acpi: MCFG: entry 4: base 0xfffffffffff00000"));
@@ -506,21 +521,37 @@ static void test_s5_broken(void)
 {
     /* The package starts at DSDT offset 36 + 5 = 0x29 (after NameOp and the name). */
     static const struct s5_case cases[] = {
-        { "package past the DSDT's end", { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00 }, 9,
+        { "package past the DSDT's end",
+          { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00 },
+          9,
           "acpi: DSDT: \\_S5 package at offset 0x29 is cut short; no S5" },
-        { "element past the package's end", { 0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x00, 0x0a, 0x05, 0x05 }, 12,
+        { "element past the package's end",
+          { 0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x00, 0x0a, 0x05, 0x05 },
+          12,
           "acpi: DSDT: \\_S5 package at offset 0x29 is cut short; no S5" },
-        { "name at the DSDT's end", { 0x08, '_', 'S', '5', '_' }, 5,
+        { "name at the DSDT's end",
+          { 0x08, '_', 'S', '5', '_' },
+          5,
           "acpi: DSDT: \\_S5 package at offset 0x29 is cut short; no S5" },
-        { "PkgLength bytes missing", { 0x08, '_', 'S', '5', '_', 0x12, 0xc0 }, 7,
+        { "PkgLength bytes missing",
+          { 0x08, '_', 'S', '5', '_', 0x12, 0xc0 },
+          7,
           "acpi: DSDT: \\_S5 package at offset 0x29 is cut short; no S5" },
-        { "not a package", { 0x08, '_', 'S', '5', '_', 0x0a, 0x05 }, 7,
+        { "not a package",
+          { 0x08, '_', 'S', '5', '_', 0x0a, 0x05 },
+          7,
           "acpi: DSDT: \\_S5 at offset 0x29 is not a package (opcode 0x0a); no S5" },
-        { "one element", { 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x00 }, 9,
+        { "one element",
+          { 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x00 },
+          9,
           "acpi: DSDT: \\_S5 package at offset 0x29 has 1 element(s), needs 2; no S5" },
-        { "a string element", { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0d, 'A', 0x00, 0x00 }, 12,
+        { "a string element",
+          { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0d, 'A', 0x00, 0x00 },
+          12,
           "acpi: DSDT: \\_S5 element 0 is AML opcode 0x0d, not an integer constant; no S5" },
-        { "too large", { 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x00, 0x0a, 0x09 }, 11,
+        { "too large",
+          { 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x00, 0x0a, 0x09 },
+          11,
           "acpi: DSDT: \\_S5 element 1 is 9, too large for SLP_TYP; no S5" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -544,14 +575,18 @@ void acpi_broken_tests(void)
     run_test("acpi", "no root table", test_no_root);
     run_test("acpi", "bad XSDT: the RSDT is used", test_xsdt_fallback);
     run_test("acpi", "bad table checksum: that table ignored", test_table_checksum);
-    run_test("acpi", "table lengths: truncated, 0xffffffff, < 36, < MADT fields", test_table_lengths);
-    run_test("acpi", "MADT entries: zero length, past the end, short, duplicates", test_madt_entries);
+    run_test("acpi", "table lengths: truncated, 0xffffffff, < 36, < MADT fields",
+             test_table_lengths);
+    run_test("acpi", "MADT entries: zero length, past the end, short, duplicates",
+             test_madt_entries);
     run_test("acpi", "MADT placeholders: 96 disabled entries with APIC ID 0, then a real problem",
              test_madt_placeholders);
     run_test("acpi", "absurd counts, more problems than lines", test_absurd_counts);
-    run_test("acpi", "root tables: not 36 + 8n / 4n, null and unreadable entries", test_root_broken);
+    run_test("acpi", "root tables: not 36 + 8n / 4n, null and unreadable entries",
+             test_root_broken);
     run_test("acpi", "more tables than kept; the table list wraps", test_many_tables);
     run_test("acpi", "FADT, HPET, DSDT and a second MADT broken", test_other_tables_broken);
     run_test("acpi", "_S5 cut short and malformed", test_s5_broken);
-    run_test("acpi", "MCFG: unaligned, null, backwards, wrapping windows; short tables", test_mcfg_broken);
+    run_test("acpi", "MCFG: unaligned, null, backwards, wrapping windows; short tables",
+             test_mcfg_broken);
 }

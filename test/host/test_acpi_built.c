@@ -16,8 +16,10 @@ void std_tables(struct sys *s, const struct tbl *m, const uint8_t *aml, size_t a
     }
     build_dsdt(&dsdt, aml, aml_len);
     uint64_t dsdt_phys = sys_place(s, &dsdt, false);
-    build_fadt(&fadt, &(struct fadt_opts){ .dsdt = dsdt_phys, .sci = 9, .pm1a_cnt = 0x604,
-                                           .pm_tmr = 0x608, .pm_tmr_len = 4 });
+    build_fadt(
+        &fadt,
+        &(struct fadt_opts){
+            .dsdt = dsdt_phys, .sci = 9, .pm1a_cnt = 0x604, .pm_tmr = 0x608, .pm_tmr_len = 4 });
     sys_place(s, &fadt, true);
     if (m)
         sys_place(s, m, true);
@@ -103,7 +105,8 @@ static void test_x2apic(void)
     CHECK_EQ(ai->lapic_nmis[1].uid, 256);
     CHECK_EQ(ai->lapic_nmis[1].lint, 0);
     CHECK_EQ(ai->lapic_nmis[1].flags, 0x5);
-    CHECK(has_line("acpi: MADT: 5 cpus (3 enabled, 1 online-capable, 3 x2apic), lapic 0xfee00000, pcat_compat"));
+    CHECK(has_line("acpi: MADT: 5 cpus (3 enabled, 1 online-capable, 3 x2apic), lapic 0xfee00000, "
+                   "pcat_compat"));
     CHECK(has_line("acpi: MADT: cpu x2apic 0x101 uid 257 online-capable"));
     CHECK(has_line("acpi: MADT: cpu x2apic 0x12345 uid 65536 disabled"));
     CHECK(has_line("acpi: MADT: x2apic nmi uid 0xffffffff (all) lint1"));
@@ -121,7 +124,8 @@ static void test_iso_flags(void)
     madt_lapic(&madt, 0, 0, ACPI_CPU_ENABLED);
     madt_ioapic(&madt, 0, 0xfec00000, 0);
     for (unsigned irq = 0; irq < 16; irq++)
-        madt_iso(&madt, 0, (uint8_t)irq, 16 + irq, (uint16_t)irq); /* flags == irq: pol irq&3, trig irq>>2 */
+        madt_iso(&madt, 0, (uint8_t)irq, 16 + irq,
+                 (uint16_t)irq); /* flags == irq: pol irq&3, trig irq>>2 */
     tbl_finish(&madt);
     std_tables(&s, &madt, NULL, 0);
     sys_finish(&s, false);
@@ -197,7 +201,8 @@ static unsigned brief_count_lines, brief_entry_lines;
 static void brief_line(void *ctx, const char *text)
 {
     (void)ctx;
-    brief_count_lines += !strcmp(text, "acpi: MADT: 64 local APIC NMI entries (acpi.verbose lists them)");
+    brief_count_lines +=
+        !strcmp(text, "acpi: MADT: 64 local APIC NMI entries (acpi.verbose lists them)");
     brief_entry_lines += strstr(text, "nmi uid") != NULL;
 }
 
@@ -274,11 +279,16 @@ static void test_fadt_x_fields(void)
     sys_init(&s);
     build_dsdt(&dsdt, aml, sizeof aml);
     uint64_t dsdt_phys = sys_place(&s, &dsdt, false);
-    build_fadt(&fadt, &(struct fadt_opts){ .x_fields = true, .dsdt = dsdt_phys, .sci = 20,
-                                           .pm1a_cnt = 0x1804, .pm_tmr = 0x1808, .pm_tmr_len = 4,
+    build_fadt(&fadt, &(struct fadt_opts){ .x_fields = true,
+                                           .dsdt = dsdt_phys,
+                                           .sci = 20,
+                                           .pm1a_cnt = 0x1804,
+                                           .pm_tmr = 0x1808,
+                                           .pm_tmr_len = 4,
                                            .x_pm_tmr = 0x408,
                                            .flags = ACPI_FADT_TMR_VAL_EXT | ACPI_FADT_RESET_REG_SUP,
-                                           .reset_port = 0xcf9, .reset_value = 6 });
+                                           .reset_port = 0xcf9,
+                                           .reset_value = 6 });
     sys_place(&s, &fadt, true);
     sys_finish(&s, true);
     const struct acpi_info *ai = parse_sys(&s, "built-fadt-x");
@@ -298,7 +308,8 @@ static void test_fadt_x_fields(void)
     CHECK_EQ(ai->reset_value, 6);
     CHECK(ai->s5_valid);
     CHECK(has_line("acpi: tables: FACP DSDT"));
-    CHECK(has_line("acpi: FADT: rev 6, sci 20, pm timer 0x408 (32-bit), pm1a_cnt 0x1804, S5 slp_typ 0/0, reset 0xcf9=0x6"));
+    CHECK(has_line("acpi: FADT: rev 6, sci 20, pm timer 0x408 (32-bit), pm1a_cnt 0x1804, S5 "
+                   "slp_typ 0/0, reset 0xcf9=0x6"));
     sys_free(&s);
 }
 
@@ -313,13 +324,31 @@ static void test_s5_encodings(void)
 {
     static const struct s5_case cases[] = {
         /* \_S5 at the root, Byte constants as many firmwares write it */
-        { "root byte", { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x07, 0x0a, 0x05, 0x00, 0x00 }, 15, 7, 5 },
+        { "root byte",
+          { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x07, 0x0a, 0x05, 0x00, 0x00 },
+          15,
+          7,
+          5 },
         /* One, Word constant; a decoy "_S5_" first that no NameOp precedes */
-        { "decoy, word", { 0x10, '_', 'S', '5', '_', 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x01, 0x0b, 0x03, 0x00 }, 17, 1, 3 },
+        { "decoy, word",
+          { 0x10, '_', 'S', '5', '_', 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x01, 0x0b, 0x03,
+            0x00 },
+          17,
+          1,
+          3 },
         /* A two-byte PkgLength (lead 0x40: one byte follows) and DWord constants */
-        { "pkglength 2", { 0x08, '_', 'S', '5', '_', 0x12, 0x40 | 0x0e, 0x00, 0x03, 0x0c, 0x05, 0, 0, 0, 0x0c, 0x06, 0, 0, 0, 0x00 }, 20, 5, 6 },
+        { "pkglength 2",
+          { 0x08, '_', 'S', '5', '_',  0x12, 0x40 | 0x0e, 0x00, 0x03, 0x0c,
+            0x05, 0,   0,   0,   0x0c, 0x06, 0,           0,    0,    0x00 },
+          20,
+          5,
+          6 },
         /* A three-byte PkgLength: 0x80 | low nibble, then 16 more bits (length 0x008) */
-        { "pkglength 3", { 0x08, '_', 'S', '5', '_', 0x12, 0x80 | 0x08, 0x00, 0x00, 0x02, 0x0a, 0x02, 0x0a, 0x04 }, 14, 2, 4 },
+        { "pkglength 3",
+          { 0x08, '_', 'S', '5', '_', 0x12, 0x80 | 0x08, 0x00, 0x00, 0x02, 0x0a, 0x02, 0x0a, 0x04 },
+          14,
+          2,
+          4 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct sys s;
@@ -430,7 +459,8 @@ void acpi_built_tests(void)
              test_lapic_nmi_per_cpu);
     run_test("acpi", "local APIC address override", test_lapic_override);
     run_test("acpi", "FADT 6.5: X_ fields, 32-bit PM timer, reset register", test_fadt_x_fields);
-    run_test("acpi", "_S5 encodings: root prefix, Byte/Word/DWord, long PkgLength", test_s5_encodings);
+    run_test("acpi", "_S5 encodings: root prefix, Byte/Word/DWord, long PkgLength",
+             test_s5_encodings);
     run_test("acpi", "HPET fields", test_hpet_decode);
     run_test("acpi", "RSDP search: EBDA, BIOS area, decoys", test_rsdp_search);
 }

@@ -78,7 +78,8 @@ static void compact(struct fakemem *out, struct fakemem *m)
         memcpy(&ext, t + 40, 2);
     }
     if (t) /* a table longer than the memory it is in: its header only */
-        fakemem_add(out, table, t, fakemem_at(m, table, (size_t)len + ext) ? MAX((size_t)len + ext, 44) : 44);
+        fakemem_add(out, table, t,
+                    fakemem_at(m, table, (size_t)len + ext) ? MAX((size_t)len + ext, 44) : 44);
 }
 
 static void save(const char *name, struct fakemem *m)
@@ -180,15 +181,17 @@ static void test_seabios_sockets4(void)
     CHECK(!acpi_lint_nmi(&ai, &ai.cpus[2], 0, &flags));
     CHECK_EQ(ai.mp.pci_irqs, 1);
     CHECK_EQ(ai.mp.other_irqs, 1);
-    CHECK(
-        has_line("mptable: floating pointer at 0xf5b60 (spec 1.4), table at 0xf5b70: 260 bytes, 21 entries, "
-                 "OEM \"BOCHSCPU\" product \"0.1\""));
     CHECK(has_line(
-        "mptable: 4 cpus (4 enabled), lapic 0xfee00000, virtual wire mode; buses: 1 ISA, 1 PCI, 0 other"));
+        "mptable: floating pointer at 0xf5b60 (spec 1.4), table at 0xf5b70: 260 bytes, 21 entries, "
+        "OEM \"BOCHSCPU\" product \"0.1\""));
+    CHECK(has_line("mptable: 4 cpus (4 enabled), lapic 0xfee00000, virtual wire mode; buses: 1 "
+                   "ISA, 1 PCI, 0 other"));
     CHECK(has_line("mptable: cpu apic 3 enabled"));
     CHECK(has_line("mptable: ioapic id 0 at 0xfec00000 gsi base 0"));
-    CHECK(has_line("mptable: ISA irqs: 0->2 1->1 3->3 4->4 6->6 7->7 8->8 12->12 13->13 14->14 15->15"));
-    CHECK(has_line("mptable: 0 NMI sources, 1 local NMI entries; not used: 1 PCI, 1 SMI/ExtINT entries"));
+    CHECK(has_line(
+        "mptable: ISA irqs: 0->2 1->1 3->3 4->4 6->6 7->7 8->8 12->12 13->13 14->14 15->15"));
+    CHECK(has_line(
+        "mptable: 0 NMI sources, 1 local NMI entries; not used: 1 PCI, 1 SMI/ExtINT entries"));
     fakemem_free(&m);
 }
 
@@ -222,14 +225,8 @@ static struct build {
     bool no_fix; /* leave the checksums as they are */
 } b;
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    memcpy(p, &v, 2);
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, 4);
-}
+static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
 static uint8_t sum(const uint8_t *p, size_t n)
 {
@@ -261,10 +258,7 @@ static void entry(const uint8_t *e, uint16_t n)
     b.count++;
 }
 
-static void cpu(uint8_t id, uint8_t flags)
-{
-    entry((const uint8_t[20]){ 0, id, 0x14, flags }, 20);
-}
+static void cpu(uint8_t id, uint8_t flags) { entry((const uint8_t[20]){ 0, id, 0x14, flags }, 20); }
 
 static void bus(uint8_t id, const char *type)
 {
@@ -280,7 +274,8 @@ static void ioapic(uint8_t id, uint8_t flags, uint32_t addr)
     entry(e, 8);
 }
 
-static void ioint(uint8_t type, uint16_t flags, uint8_t srcbus, uint8_t irq, uint8_t dst, uint8_t pin)
+static void ioint(uint8_t type, uint16_t flags, uint8_t srcbus, uint8_t irq, uint8_t dst,
+                  uint8_t pin)
 {
     uint8_t e[8] = { 3, type, 0, 0, srcbus, irq, dst, pin };
     put16(e + 2, flags);
@@ -309,7 +304,8 @@ static void std_system(void)
     lint(1, 0xff, 1);
 }
 
-/* Where the pointer goes: the EBDA's first KiB, base memory's last KiB (EBDA segment 0), or the ROM */
+/* Where the pointer goes: the EBDA's first KiB, base memory's last KiB (EBDA segment 0), or the ROM
+ */
 enum where { IN_EBDA, IN_BASE_TOP, IN_ROM };
 
 static void place(struct fakemem *m, enum where w)
@@ -349,7 +345,9 @@ static void test_built_sound(void)
 {
     for (int w = IN_EBDA; w <= IN_ROM; w++) {
         std_system();
-        run((enum where)w, w == IN_EBDA ? "built-ebda" : w == IN_BASE_TOP ? "built-base-top" : "built-rom");
+        run((enum where)w, w == IN_EBDA       ? "built-ebda"
+                           : w == IN_BASE_TOP ? "built-base-top"
+                                              : "built-rom");
         CHECK_EQ(rc, 0);
         CHECK_EQ(ai.nproblems, 0);
         CHECK_EQ(ai.mp.fp_phys, w == IN_ROM ? FP_ROM : 0x9fc40);
@@ -382,8 +380,8 @@ static void test_built_sound(void)
     CHECK(ai.mp.imcr);
     CHECK_EQ(ai.ioapics[1].gsi_base, MP_IOAPIC_PINS);
     CHECK(has_line("mptable: ISA irqs: 0->2 4->4 9->9 level low 8->24"));
-    CHECK(has_line(
-        "mptable: 2 cpus (2 enabled), lapic 0xfee00000, IMCR (PIC mode); buses: 1 ISA, 1 PCI, 0 other"));
+    CHECK(has_line("mptable: 2 cpus (2 enabled), lapic 0xfee00000, IMCR (PIC mode); buses: 1 ISA, "
+                   "1 PCI, 0 other"));
 }
 
 static void test_floating_broken(void)
@@ -423,8 +421,8 @@ static void test_floating_broken(void)
     b.fp[11] = 5;
     run(IN_ROM, "broken-default-config");
     CHECK_EQ(rc, -1);
-    CHECK(problem_f(
-        "mptable: the floating pointer names default configuration 5, which cadre does not support"));
+    CHECK(problem_f("mptable: the floating pointer names default configuration 5, which cadre does "
+                    "not support"));
     std_system();
     put32(b.fp + 4, 0);
     run(IN_ROM, NULL);
@@ -494,7 +492,8 @@ static void test_table_broken(void)
     ioint(0, 0, 1, 8, 8, 8);
     run(IN_ROM, "broken-unknown-entry");
     CHECK_EQ(rc, 0);
-    CHECK(problem_f("mptable: entry 10 at offset 148 has unknown type 7; the rest of the table ignored"));
+    CHECK(problem_f(
+        "mptable: entry 10 at offset 148 has unknown type 7; the rest of the table ignored"));
     CHECK_EQ(ai.nisos, 3); /* the entry after it is not read */
 
     std_system();
@@ -578,15 +577,20 @@ int main(int argc, char **argv)
     }
     run_test("mptable", "SeaBIOS -smp 4,sockets=4: 4 cpus, the I/O APIC, 11 ISA IRQs, LINT1 NMI",
              test_seabios_sockets4);
-    run_test("mptable", "SeaBIOS -smp 4 (one package): its first cpu only", test_seabios_one_package);
-    run_test("mptable", "built: pointer in EBDA / base memory / ROM, entries out of order, two I/O APICs",
-             test_built_sound);
-    run_test("mptable", "floating pointer: checksum, length, areas, default config, no or bad table pointer",
-             test_floating_broken);
+    run_test("mptable", "SeaBIOS -smp 4 (one package): its first cpu only",
+             test_seabios_one_package);
     run_test("mptable",
-             "table: checksum, signature, length, spec rev, lapic 0, entry count, unknown/short entry",
-             test_table_broken);
-    run_test("mptable", "entries: repeats, broadcast, unusable, bad buses/pins/IRQs, nothing to run on",
+             "built: pointer in EBDA / base memory / ROM, entries out of order, two I/O APICs",
+             test_built_sound);
+    run_test("mptable",
+             "floating pointer: checksum, length, areas, default config, no or bad table pointer",
+             test_floating_broken);
+    run_test(
+        "mptable",
+        "table: checksum, signature, length, spec rev, lapic 0, entry count, unknown/short entry",
+        test_table_broken);
+    run_test("mptable",
+             "entries: repeats, broadcast, unusable, bad buses/pins/IRQs, nothing to run on",
              test_entries_broken);
     return check_report();
 }

@@ -1,8 +1,8 @@
 /* Host tests of the PCI configuration-space parsers (src/dev/pci_parse.c): capability lists
  * sound, looping and pointing into the header; BARs of every kind, of size 0, a 64-bit one in
  * the last slot; MSI in its four layouts; MSI-X tables inside and outside their BAR. */
-#include "dev/pci_parse.h"
 #include "check.h"
+#include "dev/pci_parse.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,8 +38,8 @@ static void chain(const uint8_t *ids, const uint8_t *offs, unsigned n)
 static void test_caps_sound(void)
 {
     /* QEMU's virtio-rng-pci: MSI-X at 0x98, then four vendor capabilities. */
-    static const uint8_t ids[] = { PCI_CAP_ID_MSIX, PCI_CAP_ID_VENDOR, PCI_CAP_ID_VENDOR, PCI_CAP_ID_VENDOR,
-                                   PCI_CAP_ID_VENDOR };
+    static const uint8_t ids[] = { PCI_CAP_ID_MSIX, PCI_CAP_ID_VENDOR, PCI_CAP_ID_VENDOR,
+                                   PCI_CAP_ID_VENDOR, PCI_CAP_ID_VENDOR };
     static const uint8_t offs[] = { 0x98, 0x84, 0x70, 0x60, 0x50 };
     chain(ids, offs, 5);
     cfg[0x50 + PCI_CAP_NEXT] |= 0x3; /* reserved bits in a pointer are ignored */
@@ -82,7 +82,8 @@ static void test_caps_broken(void)
     CHECK_STR(why, "capability pointer 0x3c at 0x34 points into the header, outside 0x40-0xff");
 }
 
-static int bar(const uint32_t *raw, const uint32_t *probe, unsigned i, unsigned n, struct pci_bar *b)
+static int bar(const uint32_t *raw, const uint32_t *probe, unsigned i, unsigned n,
+               struct pci_bar *b)
 {
     why[0] = '\0';
     return pci_bar_decode(raw, probe, i, n, b, why, sizeof why);
@@ -96,13 +97,15 @@ static void test_bars(void)
     uint32_t raw[PCI_BARS] = { 0xfea00000, 0xc041, 0, 0, 0x0000000c, 0x1 };
     uint32_t probe[PCI_BARS] = { 0xfff00000, 0xffffffe1, 0, 0, 0xffffc00c, 0xffffffff };
     CHECK_EQ(bar(raw, probe, 0, PCI_BARS, &b), 1);
-    CHECK(b.kind == PCI_BAR_KIND_MEM32 && b.base == 0xfea00000 && b.size == 0x100000 && !b.prefetchable);
+    CHECK(b.kind == PCI_BAR_KIND_MEM32 && b.base == 0xfea00000 && b.size == 0x100000 &&
+          !b.prefetchable);
     CHECK_EQ(bar(raw, probe, 1, PCI_BARS, &b), 1);
     CHECK(b.kind == PCI_BAR_KIND_IO && b.base == 0xc040 && b.size == 32);
     CHECK_EQ(bar(raw, probe, 2, PCI_BARS, &b), 1);
     CHECK(b.kind == PCI_BAR_NONE);
     CHECK_EQ(bar(raw, probe, 4, PCI_BARS, &b), 2);
-    CHECK(b.kind == PCI_BAR_KIND_MEM64 && b.base == 0x100000000ull && b.size == 0x4000 && b.prefetchable);
+    CHECK(b.kind == PCI_BAR_KIND_MEM64 && b.base == 0x100000000ull && b.size == 0x4000 &&
+          b.prefetchable);
     /* A 64-bit BAR of 4 GiB: the low half's address bits read back 0, the high half's not. */
     uint32_t raw4[PCI_BARS] = { 0x4, 0x8 }, probe4[PCI_BARS] = { 0x4, 0xffffffff };
     CHECK_EQ(bar(raw4, probe4, 0, PCI_BARS, &b), 2);
@@ -138,7 +141,7 @@ static void test_msi(void)
         unsigned vectors;
     } cases[] = {
         { 0x0000, false, false, 0x48, 0, 1 },
-        { 0x0080, true, false, 0x4c, 0, 1 },    /* edu: 64-bit, no masking */
+        { 0x0080, true, false, 0x4c, 0, 1 }, /* edu: 64-bit, no masking */
         { 0x0100 | 0x2, false, true, 0x48, 0x4c, 2 },
         { 0x0180 | 0xa, true, true, 0x4c, 0x50, 32 },
     };
@@ -208,7 +211,8 @@ int main(void)
     run_test("pci", "capability lists: virtio's, none, the longest", test_caps_sound);
     run_test("pci", "capability lists that loop or point into the header", test_caps_broken);
     run_test("pci", "BARs: memory 32/64-bit, i/o, unused, 4 GiB", test_bars);
-    run_test("pci", "BARs of size 0, reserved type, not a power of two, 64-bit last", test_bars_broken);
+    run_test("pci", "BARs of size 0, reserved type, not a power of two, 64-bit last",
+             test_bars_broken);
     run_test("pci", "MSI: 32/64-bit, with and without per-vector masking, past the end", test_msi);
     run_test("pci", "MSI-X: table and PBA inside their BAR, outside it, in an i/o BAR", test_msix);
     run_test("pci", "class names", test_names);
