@@ -32,7 +32,8 @@
 #define UT_SIDT 10
 #define UT_SINGLE_STEP 11 /* TF in user mode: #DB reported, the program goes on */
 #define UT_SPIN 12       /* RSI iterations of a loop with a system call every 2^16: for NMIs */
-#define UT_AC_ENTRY 13   /* sets RFLAGS.AC, then enters the kernel by the path RSI names (USER_ENTRY_*) */
+/* UT_AC_ENTRY sets RFLAGS.AC, then enters the kernel by the path RSI names (USER_ENTRY_*) */
+#define UT_AC_ENTRY 13
 #define UT_COUNT 14
 
 /* The ways into the kernel from ring 3.  user_entry_note(path) records the RFLAGS each one runs its
@@ -43,7 +44,8 @@
 #define USER_ENTRY_INT80 3     /* int 0x80 */
 #define USER_ENTRY_SYSCALL 4   /* syscall */
 #define USER_ENTRY_COUNT 5
-#define USER_AC_MARK 0xac0ac0ac /* what UT_AC_ENTRY hands the kernel to read, by int 0x80 or syscall */
+/* What UT_AC_ENTRY hands the kernel to read, by int 0x80 or syscall */
+#define USER_AC_MARK 0xac0ac0ac
 
 #define USER_KERNEL_ADDRESS 0xffffffff80100000 /* an address of the kernel image */
 
