@@ -481,137 +481,135 @@ static void test_framebuffer(void)
     CHECK_EQ(parse(), 0);
     CHECK(problem_is("multiboot2: a second framebuffer tag (skipped)"));
     CHECK_EQ(bi.fb.addr, 0xfd000000);
-    /* What GRUB-EFI under OVMF hands over (checked on QEMU 7.2 + OVMF 2022.11): the EFI64 system
-     * table tag, the EFI memory map tag, a low memory map with the information itself at 0x2000,
-     * and a range of GRUB's type 20 (EFI runtime services code), which Multiboot2 does not define.
-     */
-    static const struct mb2_mmap_entry ovmf_mmap[] = {
-        { 0x0, 0xa0000, MB2_MEM_AVAILABLE },
-        { 0x100000, 0x700000, MB2_MEM_AVAILABLE },
-        { 0x800000, 0x8000, MB2_MEM_NVS },
-        { 0xf5ed000, 0x100000, 20 },
+}
+
+/* What GRUB-EFI under OVMF hands over (checked on QEMU 7.2 + OVMF 2022.11): the EFI64 system
+ * table tag, the EFI memory map tag, a low memory map with the information itself at 0x2000,
+ * and a range of GRUB's type 20 (EFI runtime services code), which Multiboot2 does not define.
+ */
+static const struct mb2_mmap_entry ovmf_mmap[] = {
+    { 0x0, 0xa0000, MB2_MEM_AVAILABLE },
+    { 0x100000, 0x700000, MB2_MEM_AVAILABLE },
+    { 0x800000, 0x8000, MB2_MEM_NVS },
+    { 0xf5ed000, 0x100000, 20 },
+};
+
+static void test_uefi(void)
+{
+    uint64_t systab = 0xf5ec018;
+    uint32_t systab32 = 0x7fe000;
+    mbi_start();
+    tag(MB2_TAG_EFI64, &systab, 8);
+    mmap_tag(24, 4, ovmf_mmap);
+    tag(MB2_TAG_EFI_MMAP, (const uint32_t[]){ 48, 1 },
+        8); /* descriptor size, version; no descriptors */
+    mbi_end();
+    save("ovmf");
+    CHECK_EQ(parse(), 0);
+    CHECK_EQ(bi.nproblems, 0);
+    CHECK(bi.efi);
+    CHECK_EQ(bi.efi_systab_tag, MB2_TAG_EFI64);
+    CHECK_EQ(bi.efi_systab, 0xf5ec018);
+    CHECK(bi.efi_mmap);
+    CHECK(!bi.efi_boot_services);
+    /* An entry of an unknown type is kept as it came, and not counted as usable. */
+    CHECK_EQ(bi.mmap_count, 4);
+    CHECK_EQ(bi.mmap[3].type, 20);
+    CHECK_EQ(mb2_usable_bytes(&bi), 0xa0000 + 0x700000);
+
+    /* A BIOS boot has no EFI tag. */
+    well_formed(false);
+    CHECK_EQ(parse(), 0);
+    CHECK(!bi.efi);
+    CHECK_EQ(bi.efi_systab, 0);
+
+    /* 32-bit UEFI, and boot services left running (tag 18) */
+    mbi_start();
+    tag(MB2_TAG_EFI32, &systab32, 4);
+    tag(MB2_TAG_EFI_BS, NULL, 0);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(bi.efi);
+    CHECK_EQ(bi.efi_systab_tag, MB2_TAG_EFI32);
+    CHECK_EQ(bi.efi_systab, 0x7fe000);
+    CHECK(bi.efi_boot_services);
+
+    /* A system table tag too short for its pointer is skipped, with a problem. */
+    mbi_start();
+    tag(MB2_TAG_EFI64, &systab32, 4);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK(!bi.efi);
+    CHECK(problem_is(
+        "multiboot2: EFI system table tag 12 of 12 bytes is too short, needs 16 (skipped)"));
+}
+
+static void test_low_page(void)
+{
+    /* OVMF: the information at 0x2000-0x3d8f is stepped over only where it is in the way. */
+    mbi_start();
+    mmap_tag(24, 4, ovmf_mmap);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x2000, 0x3d90), 0x1000);
+    CHECK_EQ(mb2_low_page(&bi, 0x2000, 0x100000, 0x2000, 0x3d90), 0x4000);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x800, 0x1001), 0x2000);
+    /* SeaBIOS: 0-0x9fc00 available; the last whole page below it is 0x9e000. */
+    well_formed(false);
+    CHECK_EQ(parse(), 0);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x100000, 0x101000), 0x1000);
+    CHECK_EQ(mb2_low_page(&bi, 0x9e000, 0x100000, 0, 0), 0x9e000);
+    CHECK_EQ(mb2_low_page(&bi, 0x9e001, 0x100000, 0, 0), 0);
+    /* No free low memory at all: 0, whatever is avoided. */
+    static const struct mb2_mmap_entry high_only[] = {
+        { 0x0, 0x100000, MB2_MEM_RESERVED },
+        { 0x100000, 0x7ee0000, MB2_MEM_AVAILABLE },
     };
+    mbi_start();
+    mmap_tag(24, 2, high_only);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0, 0), 0);
+    /* Less than a page free, a page taken wholly by the avoided range, unknown types, and an
+     * entry whose end wraps around: none gives a page. */
+    static const struct mb2_mmap_entry odd[] = {
+        { 0x1000, 0xfff, MB2_MEM_AVAILABLE },
+        { 0x3000, 0x1000, MB2_MEM_AVAILABLE },
+        { 0x5000, 0x1000, 20 },
+        { 0xfffffffffffff000ull, 0x2000, MB2_MEM_AVAILABLE },
+    };
+    mbi_start();
+    mmap_tag(24, 4, odd);
+    mbi_end();
+    CHECK_EQ(parse(), 0);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x3800, 0x3900), 0);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0, 0), 0x3000);
+}
 
-    static void test_uefi(void)
-    {
-        uint64_t systab = 0xf5ec018;
-        uint32_t systab32 = 0x7fe000;
-        mbi_start();
-        tag(MB2_TAG_EFI64, &systab, 8);
-        mmap_tag(24, 4, ovmf_mmap);
-        tag(MB2_TAG_EFI_MMAP, (const uint32_t[]){ 48, 1 },
-            8); /* descriptor size, version; no descriptors */
-        mbi_end();
-        save("ovmf");
-        CHECK_EQ(parse(), 0);
-        CHECK_EQ(bi.nproblems, 0);
-        CHECK(bi.efi);
-        CHECK_EQ(bi.efi_systab_tag, MB2_TAG_EFI64);
-        CHECK_EQ(bi.efi_systab, 0xf5ec018);
-        CHECK(bi.efi_mmap);
-        CHECK(!bi.efi_boot_services);
-        /* An entry of an unknown type is kept as it came, and not counted as usable. */
-        CHECK_EQ(bi.mmap_count, 4);
-        CHECK_EQ(bi.mmap[3].type, 20);
-        CHECK_EQ(mb2_usable_bytes(&bi), 0xa0000 + 0x700000);
-
-        /* A BIOS boot has no EFI tag. */
-        well_formed(false);
-        CHECK_EQ(parse(), 0);
-        CHECK(!bi.efi);
-        CHECK_EQ(bi.efi_systab, 0);
-
-        /* 32-bit UEFI, and boot services left running (tag 18) */
-        mbi_start();
-        tag(MB2_TAG_EFI32, &systab32, 4);
-        tag(MB2_TAG_EFI_BS, NULL, 0);
-        mbi_end();
-        CHECK_EQ(parse(), 0);
-        CHECK(bi.efi);
-        CHECK_EQ(bi.efi_systab_tag, MB2_TAG_EFI32);
-        CHECK_EQ(bi.efi_systab, 0x7fe000);
-        CHECK(bi.efi_boot_services);
-
-        /* A system table tag too short for its pointer is skipped, with a problem. */
-        mbi_start();
-        tag(MB2_TAG_EFI64, &systab32, 4);
-        mbi_end();
-        CHECK_EQ(parse(), 0);
-        CHECK(!bi.efi);
-        CHECK(problem_is(
-            "multiboot2: EFI system table tag 12 of 12 bytes is too short, needs 16 (skipped)"));
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "--write-corpus")) {
+        corpus_dir = argv[2];
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: %s [--write-corpus DIR]\n", argv[0]);
+        return 2;
     }
-
-    static void test_low_page(void)
-    {
-        /* OVMF: the information at 0x2000-0x3d8f is stepped over only where it is in the way. */
-        mbi_start();
-        mmap_tag(24, 4, ovmf_mmap);
-        mbi_end();
-        CHECK_EQ(parse(), 0);
-        CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x2000, 0x3d90), 0x1000);
-        CHECK_EQ(mb2_low_page(&bi, 0x2000, 0x100000, 0x2000, 0x3d90), 0x4000);
-        CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x800, 0x1001), 0x2000);
-        /* SeaBIOS: 0-0x9fc00 available; the last whole page below it is 0x9e000. */
-        well_formed(false);
-        CHECK_EQ(parse(), 0);
-        CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x100000, 0x101000), 0x1000);
-        CHECK_EQ(mb2_low_page(&bi, 0x9e000, 0x100000, 0, 0), 0x9e000);
-        CHECK_EQ(mb2_low_page(&bi, 0x9e001, 0x100000, 0, 0), 0);
-        /* No free low memory at all: 0, whatever is avoided. */
-        static const struct mb2_mmap_entry high_only[] = {
-            { 0x0, 0x100000, MB2_MEM_RESERVED },
-            { 0x100000, 0x7ee0000, MB2_MEM_AVAILABLE },
-        };
-        mbi_start();
-        mmap_tag(24, 2, high_only);
-        mbi_end();
-        CHECK_EQ(parse(), 0);
-        CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0, 0), 0);
-        /* Less than a page free, a page taken wholly by the avoided range, unknown types, and an
-         * entry whose end wraps around: none gives a page. */
-        static const struct mb2_mmap_entry odd[] = {
-            { 0x1000, 0xfff, MB2_MEM_AVAILABLE },
-            { 0x3000, 0x1000, MB2_MEM_AVAILABLE },
-            { 0x5000, 0x1000, 20 },
-            { 0xfffffffffffff000ull, 0x2000, MB2_MEM_AVAILABLE },
-        };
-        mbi_start();
-        mmap_tag(24, 4, odd);
-        mbi_end();
-        CHECK_EQ(parse(), 0);
-        CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x3800, 0x3900), 0);
-        CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0, 0), 0x3000);
-    }
-
-    int main(int argc, char **argv)
-    {
-        if (argc == 3 && !strcmp(argv[1], "--write-corpus")) {
-            corpus_dir = argv[2];
-        } else if (argc != 1) {
-            fprintf(stderr, "usage: %s [--write-corpus DIR]\n", argv[0]);
-            return 2;
-        }
-        run_test("multiboot2",
-                 "well-formed: cmdline, loader, meminfo, mmap, ACPI tags in both orders",
-                 test_well_formed);
-        run_test("multiboot2",
-                 "header: misaligned, total size too small / too big / beyond readable",
-                 test_header_broken);
-        run_test("multiboot2", "tags: past total size, size < 8, no end tag, no NUL, short RSDP",
-                 test_tags_broken);
-        run_test("multiboot2",
-                 "memory map: entry size 0 / 20 / 28, stray bytes, 128 and 129 entries",
-                 test_mmap_broken);
-        run_test(
-            "multiboot2",
-            "framebuffer: RGB 32/24, EGA text, indexed; short, impossible, pitch, colours, two",
-            test_framebuffer);
-        run_test("multiboot2",
-                 "UEFI: EFI32/EFI64 system table, EFI memory map and boot-services tags, type 20",
-                 test_uefi);
-        run_test("multiboot2",
-                 "low page for the trampoline: OVMF and SeaBIOS maps, none free, odd entries",
-                 test_low_page);
-        return check_report();
-    }
+    run_test("multiboot2", "well-formed: cmdline, loader, meminfo, mmap, ACPI tags in both orders",
+             test_well_formed);
+    run_test("multiboot2", "header: misaligned, total size too small / too big / beyond readable",
+             test_header_broken);
+    run_test("multiboot2", "tags: past total size, size < 8, no end tag, no NUL, short RSDP",
+             test_tags_broken);
+    run_test("multiboot2", "memory map: entry size 0 / 20 / 28, stray bytes, 128 and 129 entries",
+             test_mmap_broken);
+    run_test("multiboot2",
+             "framebuffer: RGB 32/24, EGA text, indexed; short, impossible, pitch, colours, two",
+             test_framebuffer);
+    run_test("multiboot2",
+             "UEFI: EFI32/EFI64 system table, EFI memory map and boot-services tags, type 20",
+             test_uefi);
+    run_test("multiboot2",
+             "low page for the trampoline: OVMF and SeaBIOS maps, none free, odd entries",
+             test_low_page);
+    return check_report();
+}
