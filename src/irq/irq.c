@@ -22,6 +22,7 @@ struct irq_desc {
     unsigned state;       /* IRQ_RUNNING, IRQ_AGAIN */
     uint64_t handed_over; /* interrupts that found the handler running on another CPU */
     uint32_t *counts;     /* own vectors: arrivals per CPU, for the interrupts table */
+    unsigned installed;   /* own vectors: the (CPU, vector) pairs it is installed at */
 };
 /* The system vectors, the same on every CPU; a CPU's own vectors point into `own`. */
 static struct irq_desc handlers[NUM_VECTORS];
@@ -80,12 +81,26 @@ struct irq_desc *irq_desc_create(irq_handler_t fn, void *data, const char *name,
 
 void irq_own_install(unsigned cpu, unsigned vector, struct irq_desc *d)
 {
-    __atomic_store_n(&percpu_areas[cpu]->vector_desc[vector], d, __ATOMIC_RELEASE);
+    struct irq_desc *old =
+        __atomic_exchange_n(&percpu_areas[cpu]->vector_desc[vector], d, __ATOMIC_ACQ_REL);
+    if (old != d) {
+        __atomic_fetch_add(&d->installed, 1, __ATOMIC_RELAXED);
+        if (old)
+            __atomic_fetch_sub(&old->installed, 1, __ATOMIC_RELAXED);
+    }
 }
 
 void irq_own_remove(unsigned cpu, unsigned vector)
 {
-    __atomic_store_n(&percpu_areas[cpu]->vector_desc[vector], NULL, __ATOMIC_RELEASE);
+    struct irq_desc *old =
+        __atomic_exchange_n(&percpu_areas[cpu]->vector_desc[vector], NULL, __ATOMIC_ACQ_REL);
+    if (old)
+        __atomic_fetch_sub(&old->installed, 1, __ATOMIC_RELAXED);
+}
+
+unsigned irq_desc_installed(const struct irq_desc *d)
+{
+    return __atomic_load_n(&d->installed, __ATOMIC_RELAXED);
 }
 
 struct irq_desc *irq_own_desc(unsigned cpu, unsigned vector)

@@ -35,6 +35,8 @@ void irq_own_install(unsigned cpu, unsigned vector, struct irq_desc *d);
 void irq_own_remove(unsigned cpu, unsigned vector);
 struct irq_desc *irq_own_desc(unsigned cpu, unsigned vector);
 bool irq_desc_running(const struct irq_desc *d);
+/* At how many (CPU, vector) pairs it is installed now: 1, or 2-3 during a move. */
+unsigned irq_desc_installed(const struct irq_desc *d);
 uint64_t irq_desc_handed_over(const struct irq_desc *d);
 
 /* Installs the handlers of the local APIC's own vectors (spurious, error, timer): at boot,
