@@ -299,6 +299,11 @@ KTEST(nmi_storm_loses_nothing)
     storm_stop = false;
     storm_faults = 0;
     KEXPECT(smp_run_in_idle(target, nmi_storm_target, NULL) == 0);
+    /* The NMIs are to land while the target takes faults: wait until it has begun (its idle
+     * loop may first print what the last test's NMIs left, docs/console.md). */
+    uint64_t started = time_deadline_us(STORM_NMI_WAIT_US);
+    while (!READ_ONCE(storm_faults) && !time_after(started))
+        cpu_relax();
     uint64_t base = t->nmi_count;
     bool ok = true;
     for (unsigned i = 0; i < total && ok; i++) {

@@ -7,7 +7,8 @@
 #include "dev/pit.h"
 #include "lib/string.h"
 
-#define TSC_KHZ_MIN 100000ULL /* a stated or measured rate outside 100 MHz..10 GHz is wrong */
+#define TSC_KHZ_MIN \
+    1000ULL /* a rate outside 1 MHz..10 GHz is wrong (Bochs runs its TSC at ips: 50 MHz) */
 #define TSC_KHZ_MAX 10000000ULL
 
 /* CPUID leaves that state the TSC's rate (SDM vol. 2A, CPUID; vol. 3B §18.7.3) */
