@@ -501,14 +501,21 @@ void console_flush(void)
         if (!time_after(deadline))
             continue;
         int stalled = READ_ONCE(printer);
-        if (took_over || stalled == NO_CPU || stalled == me || !cas(&printer, stalled, NO_CPU))
-            break;
-        took_over = true; /* its loop sees it is no longer the printer and stops */
-        char note[NOTE_MAX];
-        size_t k = format_note(note, sizeof note, (unsigned)me,
-                               "console: cpu%d printed nothing for %u ms; cpu%d prints the rest",
-                               stalled, FLUSH_WAIT_US / 1000, me);
-        append(me, note, k);
+        if (stalled == NO_CPU || stalled == me)
+            break; /* nothing moves and nobody else prints */
+        if (!cas(&printer, stalled, NO_CPU))
+            continue; /* it let go meanwhile */
+        /* Its loop sees it is no longer the printer and stops.  As often as it takes: with
+         * hundreds of vCPUs on two host cores, the next printer may stall as well. */
+        if (!took_over) {
+            char note[NOTE_MAX];
+            size_t k =
+                format_note(note, sizeof note, (unsigned)me,
+                            "console: cpu%d printed nothing for %u ms; cpu%d prints the rest",
+                            stalled, FLUSH_WAIT_US / 1000, me);
+            append(me, note, k);
+        }
+        took_over = true;
         deadline = time_deadline_us(FLUSH_WAIT_US);
     }
     drain_sinks();
