@@ -190,3 +190,16 @@ bool smp_idle_work_done(unsigned cpu)
 {
     return !__atomic_load_n(&per_cpu(cpu, idle_work), __ATOMIC_ACQUIRE);
 }
+
+bool smp_wait_idle_work(unsigned cpu, uint64_t us)
+{
+    uint64_t deadline = time_deadline_us(us);
+    bool irqs = irq_save();
+    irq_enable();
+    while (!smp_idle_work_done(cpu) && !time_after(deadline)) {
+        console_flush_pending();
+        cpu_relax();
+    }
+    irq_restore(irqs);
+    return smp_idle_work_done(cpu);
+}

@@ -29,5 +29,8 @@ void smp_call_init(void);
 int smp_run_in_idle(unsigned cpu, smp_call_fn fn, void *arg);
 /* Whether `cpu` has finished the work given to it. */
 bool smp_idle_work_done(unsigned cpu);
+/* Waits, bounded, with interrupts on (calls aimed at this CPU are served) until `cpu` has
+ * finished its idle work, printing what the other CPUs left in the log meanwhile. */
+bool smp_wait_idle_work(unsigned cpu, uint64_t us);
 
 #endif

@@ -25,21 +25,6 @@ static int other_cpu(void)
     return -1;
 }
 
-/* Waits with interrupts on (so calls aimed at this CPU are served) until `cpu` has finished
- * its idle work, or the bound; prints what the other CPUs left in the log meanwhile. */
-static bool wait_idle_work(unsigned cpu, uint64_t us)
-{
-    uint64_t deadline = time_deadline_us(us);
-    bool irqs = irq_save();
-    irq_enable();
-    while (!smp_idle_work_done(cpu) && !time_after(deadline)) {
-        console_flush_pending();
-        cpu_relax();
-    }
-    irq_restore(irqs);
-    return smp_idle_work_done(cpu);
-}
-
 /* The same, until *flag == want. */
 static bool wait_flag(volatile unsigned *flag, unsigned want, uint64_t us)
 {
@@ -97,7 +82,8 @@ KTEST(smp_call_timed_out_never_runs)
     int rc = smp_call(target, mark_ran, NULL, SHORT_TIMEOUT_US);
     unsigned ran_during = __atomic_load_n(&late_call_ran, __ATOMIC_ACQUIRE);
     __atomic_store_n(&target_release, 1, __ATOMIC_RELEASE);
-    KEXPECTF(wait_idle_work(target, SMP_CALL_TIMEOUT_US), "cpu%u did not finish its loop", target);
+    KEXPECTF(smp_wait_idle_work(target, SMP_CALL_TIMEOUT_US), "cpu%u did not finish its loop",
+             target);
     unsigned ran = __atomic_load_n(&late_call_ran, __ATOMIC_ACQUIRE);
     ktest_log("smp_call to cpu%u (interrupts off) returned %d; the call ran %s", target, rc,
               ran_during ? "during it"
@@ -221,7 +207,7 @@ KTEST(smp_call_all_from_two_cpus_at_once)
             return;
         }
         /* The partner's broadcast may still be going: it is served here, interrupts on. */
-        if (!wait_idle_work(partner, 2 * SMP_CALL_TIMEOUT_US)) {
+        if (!smp_wait_idle_work(partner, 2 * SMP_CALL_TIMEOUT_US)) {
             KEXPECTF(false, "round %u: cpu%u did not finish its broadcast", round, partner);
             return;
         }

@@ -200,19 +200,6 @@ static unsigned other_online_cpu(void)
     return MAX_CPUS;
 }
 
-static bool wait_idle_work(unsigned cpu)
-{
-    uint64_t deadline = time_deadline_us(AC_SENDER_WAIT_US);
-    bool irqs = irq_save();
-    irq_enable();
-    while (!smp_idle_work_done(cpu) && !time_after(deadline)) {
-        console_flush_pending();
-        cpu_relax();
-    }
-    irq_restore(irqs);
-    return smp_idle_work_done(cpu);
-}
-
 KTEST(user_entry_clears_ac)
 {
     unsigned sender = other_online_cpu();
@@ -232,7 +219,8 @@ KTEST(user_entry_clears_ac)
         struct user_result r = user_run_test(UT_AC_ENTRY, p, ac_test_call);
         if (p == USER_ENTRY_NMI) {
             nmi_sender_stop = true;
-            KEXPECTF(wait_idle_work(sender), "cpu%u did not stop sending NMIs", sender);
+            KEXPECTF(smp_wait_idle_work(sender, AC_SENDER_WAIT_US),
+                     "cpu%u did not stop sending NMIs", sender);
         }
         uint64_t f = user_entry_rflags(p);
         KEXPECTF(!r.faulted && r.exit_code == 0, "%s: faulted %d (vector %u), exit 0x%llx",
