@@ -28,6 +28,7 @@
 
 /* MSRs (SDM vol. 4 table 2-2) */
 #define MSR_APIC_BASE 0x0000001b
+#define MSR_PAT 0x00000277 /* IA32_PAT (SDM vol. 3A §13.12.2) */
 #define MSR_EFER 0xc0000080
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
@@ -61,6 +62,7 @@
 #define CPUID_1_ECX_TSC_DEADLINE 0x01000000 /* leaf 1 ECX bit 24 */
 #define CPUID_1_ECX_RDRAND 0x40000000     /* leaf 1 ECX bit 30 */
 #define CPUID_1_EDX_APIC 0x00000200       /* leaf 1 EDX bit 9 */
+#define CPUID_1_EDX_PAT 0x00010000        /* leaf 1 EDX bit 16 */
 #define CPUID_7_EBX_SMEP 0x00000080       /* leaf 7 EBX bit 7 */
 #define CPUID_7_EBX_SMAP 0x00100000       /* leaf 7 EBX bit 20 */
 #define CPUID_7_ECX_UMIP 0x00000004       /* leaf 7 ECX bit 2 */

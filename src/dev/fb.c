@@ -1,6 +1,7 @@
 #include "dev/fb.h"
 
 #include "core/console.h"
+#include "cpu/pat.h"
 #include "dev/font8x16.h"
 #include "lib/string.h"
 #include "mm/paging.h"
@@ -53,6 +54,17 @@ static void draw(uint32_t r, uint32_t c, char ch)
     const uint8_t *glyph = font8x16[(unsigned char)ch - FONT_FIRST];
     volatile uint8_t *line =
         fb.base + (size_t)r * FONT_HEIGHT * fb.pitch + (size_t)c * FONT_WIDTH * fb.bytes_pp;
+    if (fb.bytes_pp == sizeof(uint32_t) && !((uintptr_t)line % sizeof(uint64_t))) {
+        /* 32 bits a pixel: two pixels a store, half the stores (a store to video memory may
+         * trap to a hypervisor: docs/performance.md). */
+        for (unsigned y = 0; y < FONT_HEIGHT; y++, line += fb.pitch)
+            for (unsigned x = 0; x < FONT_WIDTH; x += 2) {
+                uint64_t lo = glyph[y] & (0x80 >> x) ? fb.fg : fb.bg;
+                uint64_t hi = glyph[y] & (0x40 >> x) ? fb.fg : fb.bg;
+                *(volatile uint64_t *)(line + x * sizeof(uint32_t)) = lo | hi << 32;
+            }
+        return;
+    }
     for (unsigned y = 0; y < FONT_HEIGHT; y++, line += fb.pitch)
         for (unsigned x = 0; x < FONT_WIDTH; x++)
             put_pixel(line + x * fb.bytes_pp, glyph[y] & (0x80 >> x) ? fb.fg : fb.bg);
@@ -148,19 +160,19 @@ void fb_init(const struct boot_info *bi)
             field(f->blue_pos, f->blue_size);
     fb.bg = 0;
     size_t bytes = (size_t)f->pitch * f->height;
-    /* Uncached (PCD|PWT): cadre does not program the PAT, so write-combining is not to be had. */
-    fb.base = ioremap(f->addr, bytes);
+    /* Write-combining (cpu/pat.h): the screen is only written, never read back. */
+    fb.base = ioremap_wc(f->addr, bytes);
     size_t i = 0;
-    for (; i + sizeof(uint32_t) <= bytes; i += sizeof(uint32_t))
-        *(volatile uint32_t *)(fb.base + i) = 0;
+    for (; i + sizeof(uint64_t) <= bytes; i += sizeof(uint64_t))
+        *(volatile uint64_t *)(fb.base + i) = 0;
     for (; i < bytes; i++)
         fb.base[i] = 0;
     memset(shown, ' ', sizeof shown);
     row = col = 0;
     kprintf("fb: %ux%ux%u at %#llx, pitch %u; %ux%u cells of 8x16, scrolling %u rows at a time, "
-            "mapped uncached",
+            "mapped %s",
             f->width, f->height, f->bpp, (unsigned long long)f->addr, f->pitch, fb.cols, fb.rows,
-            fb.scroll);
+            fb.scroll, pat_has_wc() ? "write-combining" : "uncached (the CPU has no PAT)");
     __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
     static const struct console_sink screen = { .name = "framebuffer", .putc = fb_console_putc };
     console_register_sink(&screen);

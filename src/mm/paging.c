@@ -3,6 +3,7 @@
 #include "boot/bootinfo.h"
 #include "core/console.h"
 #include "cpu/cpu.h"
+#include "cpu/pat.h"
 #include "cpu/spinlock.h"
 #include "debug/panic.h"
 #include "lib/string.h"
@@ -151,6 +152,7 @@ static uint64_t image_flags(uintptr_t va)
 
 void paging_init(void)
 {
+    pat_init(); /* the BSP's; the APs program theirs in cpu_init */
     uint64_t pml4_phys = pmm_alloc_page();
     if (!pml4_phys)
         panic("paging: no memory for the kernel page tables");
@@ -206,15 +208,44 @@ static uintptr_t vmap_reserve(size_t bytes)
     return va;
 }
 
-void *ioremap(uint64_t phys, size_t size)
+static void *map_device(uint64_t phys, size_t size, uint64_t cache)
 {
     uint64_t base = ALIGN_DOWN(phys, PAGE_SIZE);
     size_t len = ALIGN_UP(phys + size, PAGE_SIZE) - base;
     uintptr_t va = vmap_reserve(len);
     for (size_t off = 0; off < len; off += PAGE_SIZE)
-        if (!map_page(va + off, base + off, PTE_W | PTE_PCD | PTE_PWT | PTE_NX | PTE_G))
+        if (!map_page(va + off, base + off, PTE_W | cache | PTE_NX | PTE_G))
             panic("paging: out of memory in ioremap(%#lx)", (unsigned long)phys);
     return (void *)(va + (phys - base));
+}
+
+void *ioremap(uint64_t phys, size_t size) { return map_device(phys, size, PTE_PCD | PTE_PWT); }
+
+/* The direct map's 2 MiB pages over [phys, phys + size) hold no memory (else the range cannot be
+ * write-combining: RAM there is write-back) and are dropped, so that no page is mapped both
+ * uncached and write-combining (SDM vol. 3A §13.12.4: aliases of different types are not
+ * supported).  Nothing reaches a device through the direct map.  The drop is flushed from this
+ * CPU's TLB only: call it before the APs start (fb_init does). */
+void *ioremap_wc(uint64_t phys, size_t size)
+{
+    if (!pat_has_wc())
+        return ioremap(phys, size);
+    uint64_t lo = ALIGN_DOWN(phys, LARGE_PAGE_SIZE), hi = ALIGN_UP(phys + size, LARGE_PAGE_SIZE);
+    if (holds_memory(lo, hi - lo)) {
+        kprintf("paging: %#lx-%#lx shares a 2 MiB page with memory: mapped uncached, not "
+                "write-combining",
+                (unsigned long)phys, (unsigned long)(phys + size));
+        return ioremap(phys, size);
+    }
+    for (uint64_t pa = lo; pa < hi && pa < direct_map_end; pa += LARGE_PAGE_SIZE) {
+        uint64_t level_size;
+        uint64_t *pde = paging_lookup(DIRECT_MAP_BASE + pa, &level_size);
+        if (pde && level_size == LARGE_PAGE_SIZE) {
+            *pde = 0;
+            __asm__ volatile("invlpg (%0)" : : "r"(DIRECT_MAP_BASE + pa) : "memory");
+        }
+    }
+    return map_device(phys, size, pat_wc_bits());
 }
 
 uintptr_t stack_map(size_t size)

@@ -32,6 +32,10 @@ uint64_t *paging_lookup(uintptr_t va, uint64_t *level_size);
 
 /* Device memory, mapped uncached (PCD|PWT) in the VMAP area. */
 void *ioremap(uint64_t phys, size_t size);
+/* Memory a device only receives writes in (a framebuffer), mapped write-combining where the CPU
+ * has a PAT (cpu/pat.h), uncached where it has not; its part of the direct map is dropped.
+ * Only before the APs start. */
+void *ioremap_wc(uint64_t phys, size_t size);
 /* A stack of `size` bytes (pages of fresh memory) with an unmapped guard page below it, in the
  * VMAP area.  Returns the lowest usable address (the top is lo + size), or 0. */
 uintptr_t stack_map(size_t size);
