@@ -10,6 +10,7 @@
 #include "irq/irq.h"
 #include "irq/nmi.h"
 #include "ktest/ktest.h"
+#include "smp/smp_call.h"
 
 static volatile unsigned hits;
 static void count(struct regs *r, void *data)
@@ -258,8 +259,10 @@ KTEST(apic_timer_rate)
     unsigned hz = lapic_timer_hz(), cpu = cpu_id();
     uint64_t stamp[RATE_TICKS + 1], ticks[RATE_TICKS + 1];
     unsigned got = 0;
-    /* A bound on the wait only: twice the ticks asked for, and a second for a busy host. */
-    uint64_t deadline = time_deadline_us(1000000 + 2ULL * RATE_TICKS * 1000000 / hz);
+    /* A bound on the wait only: twice the ticks asked for, a second for a busy host, and an
+     * idle tick's period (the first tick may have been set while this CPU was idle). */
+    uint64_t deadline = time_deadline_us(1000000 + 1000000 / lapic_timer_idle_hz() +
+                                         2ULL * RATE_TICKS * 1000000 / hz);
     bool irqs = irq_save();
     irq_enable();
     uint64_t seen = lapic_timer_ticks(cpu);
@@ -351,4 +354,65 @@ KTEST(apic_tpr_holds_lower_classes)
     KEXPECTF(held == 0, "the IPI got through a TPR of its own class");
     KEXPECTF(pending, "the held IPI was not pending in the IRR");
     KEXPECTF(hits == 1, "the held IPI did not arrive once the TPR was lowered (%u)", hits);
+}
+
+/* An idle CPU ticks at timer.idle_hz, a busy one at timer.hz (lapic_timer.c).  Counts, not
+ * times, decide, with margins of 4x and 10x either way: over 2.5 s an idle CPU takes about
+ * 2.5 * idle_hz ticks (one more, at the full rate, from before it went idle), where the full
+ * tick would give 250 at 100 Hz; spinning with interrupts on for 1 s, it takes about hz. */
+#define IDLE_WINDOW_US 2500000
+#define BUSY_WINDOW_US 1000000
+
+static void spin_counting_ticks(void *arg)
+{
+    uint64_t *got = arg, t0 = lapic_timer_ticks(cpu_id());
+    uint64_t end = time_deadline_us(BUSY_WINDOW_US);
+    while (!time_after(end))
+        cpu_relax();
+    *got = lapic_timer_ticks(cpu_id()) - t0;
+}
+
+KTEST(apic_timer_idle_tick)
+{
+    unsigned hz = lapic_timer_hz(), idle_hz = lapic_timer_idle_hz();
+    unsigned cpu = ncpus_possible - 1;
+    if (!cpu || !cpu_online(cpu)) {
+        ktest_skip("needs an AP that is online (-smp 2 or more)");
+        return;
+    }
+    if (idle_hz >= hz) {
+        ktest_skip("timer.idle_hz %u is the full tick (timer.hz %u)", idle_hz, hz);
+        return;
+    }
+    uint64_t t0 = lapic_timer_ticks(cpu), end = time_deadline_us(IDLE_WINDOW_US);
+    while (!time_after(end))
+        cpu_relax();
+    uint64_t idle = lapic_timer_ticks(cpu) - t0;
+    /* At least one, within a bound a loaded host cannot miss: the idle CPU still ticks. */
+    end = time_deadline_us(10ULL * 1000000 / idle_hz);
+    while (lapic_timer_ticks(cpu) == t0 && !time_after(end))
+        cpu_relax();
+    ktest_log("cpu%u idle: %llu ticks in %u ms (timer.idle_hz %u, timer.hz %u)", cpu,
+              (unsigned long long)idle, IDLE_WINDOW_US / 1000, idle_hz, hz);
+    KEXPECTF(lapic_timer_ticks(cpu) != t0, "idle cpu%u took no tick at all", cpu);
+    uint64_t full = (uint64_t)hz * IDLE_WINDOW_US / 1000000,
+             slow = (uint64_t)idle_hz * IDLE_WINDOW_US / 1000000;
+    KEXPECTF(idle <= MAX(full / 4, 4 * slow + 1),
+             "idle cpu%u took %llu ticks in %u ms: the full tick's %llu, not timer.idle_hz's "
+             "%llu",
+             cpu, (unsigned long long)idle, IDLE_WINDOW_US / 1000, (unsigned long long)full,
+             (unsigned long long)slow);
+
+    static uint64_t busy;
+    busy = 0;
+    if (smp_run_in_idle(cpu, spin_counting_ticks, &busy) || !smp_wait_idle_work(cpu, 20000000)) {
+        KEXPECTF(false, "cpu%u did not run the spin from its idle loop", cpu);
+        return;
+    }
+    ktest_log("cpu%u busy: %llu ticks in %u ms", cpu, (unsigned long long)busy,
+              BUSY_WINDOW_US / 1000);
+    KEXPECTF(busy >= (uint64_t)hz * BUSY_WINDOW_US / 1000000 / 10,
+             "cpu%u spinning with interrupts on took %llu ticks in %u ms: the idle rate, not "
+             "timer.hz %u",
+             cpu, (unsigned long long)busy, BUSY_WINDOW_US / 1000, hz);
 }

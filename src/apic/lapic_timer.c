@@ -14,8 +14,12 @@
 #define TIMER_DIVISOR 16 /* TIMER_DIVIDE_BY_16 */
 #define HZ_DEFAULT 100
 #define HZ_MAX 10000
+#define IDLE_HZ_DEFAULT 1
 
 static unsigned hz = HZ_DEFAULT;
+static unsigned idle_hz = IDLE_HZ_DEFAULT; /* at most hz: lapic_timer_calibrate clamps it */
+static uint64_t idle_period_tsc;
+static bool slowed[MAX_CPUS]; /* the CPU's next tick is idle_hz away */
 static bool allow_deadline = true;
 static bool use_deadline;
 static uint64_t rate_hz;      /* timer counts per second, after the divider */
@@ -36,6 +40,24 @@ static const char *param_hz(const char *v)
 KERNEL_PARAM("timer.hz", param_hz,
              "N: local APIC timer ticks per second on every CPU (default 100)");
 
+/* An idle CPU needs no tick: nothing runs there to be counted or interrupted.  But a vCPU the
+ * host wakes 100 times a second for nothing costs the host as much as a busy one: at -smp 288
+ * under this machine's paravirtual KVM the idle ticks alone took both host cores, and a boot
+ * took minutes (docs/performance.md).  So a tick that finds its CPU halted in the idle loop
+ * sets the next one timer.idle_hz away, and the first tick that finds it busy brings the full
+ * rate back.  The idle CPU still ticks, so that a CPU that stopped ticking is a stuck one. */
+static const char *param_idle_hz(const char *v)
+{
+    unsigned long long n;
+    if (!v || parse_u64(v, &n) || n < 1 || n > HZ_MAX)
+        return "expected timer.idle_hz=1..10000 (at most timer.hz)";
+    idle_hz = (unsigned)n;
+    return NULL;
+}
+KERNEL_PARAM("timer.idle_hz", param_idle_hz,
+             "N: ticks per second on a CPU that sits in its idle loop (default 1; timer.hz "
+             "or more: the full tick)");
+
 static const char *param_mode(const char *v)
 {
     if (v && !strcmp(v, "periodic"))
@@ -50,6 +72,7 @@ KERNEL_PARAM("timer.mode", param_mode,
              "deadline|periodic: TSC-deadline where the CPU has it (default), or periodic");
 
 unsigned lapic_timer_hz(void) { return hz; }
+unsigned lapic_timer_idle_hz(void) { return idle_hz; }
 bool lapic_timer_deadline_mode(void) { return use_deadline; }
 uint64_t lapic_timer_rate(void) { return rate_hz; }
 uint64_t lapic_timer_ticks(unsigned cpu) { return cpu < MAX_CPUS ? READ_ONCE(ticks[cpu]) : 0; }
@@ -65,13 +88,43 @@ unsigned lapic_timer_intervals(unsigned cpu, uint64_t *out, unsigned max)
     return got;
 }
 
+/* Periodic mode: the initial count for `per_second` ticks at the measured rate, within the
+ * register's 32 bits. */
+static uint32_t initial_count(unsigned per_second)
+{
+    return (uint32_t)MIN(MAX(rate_hz / per_second, 1), (uint64_t)UINT32_MAX);
+}
+
 void lapic_timer_interrupt(void)
 {
     unsigned cpu = cpu_id();
     tick_tsc[cpu][ticks[cpu] % TICK_HISTORY] = rdtsc();
     ticks[cpu]++;
-    if (use_deadline)
-        wrmsr(MSR_TSC_DEADLINE, rdtsc() + period_tsc);
+    /* Idle: this tick woke the hlt itself, with no other handler under it. */
+    bool idle = this_cpu_read(idle_halted) && this_cpu_read(irq_count) == 1;
+    if (use_deadline) {
+        slowed[cpu] = idle;
+        wrmsr(MSR_TSC_DEADLINE, rdtsc() + (idle ? idle_period_tsc : period_tsc));
+    } else if (rate_hz && idle != slowed[cpu]) {
+        /* A new initial count takes effect at once and is reloaded from then on (SDM vol. 3A
+         * §11.5.4): one write each way, none while the state stays. */
+        slowed[cpu] = idle;
+        lapic_write(LAPIC_TIMER_INITIAL, initial_count(idle ? idle_hz : hz));
+    }
+}
+
+void lapic_timer_wake(void)
+{
+    unsigned cpu = cpu_id();
+    bool irqs = irq_save(); /* the tick must not run between the check and the write */
+    if (slowed[cpu]) {
+        slowed[cpu] = false;
+        if (use_deadline)
+            wrmsr(MSR_TSC_DEADLINE, rdtsc() + period_tsc);
+        else if (rate_hz)
+            lapic_write(LAPIC_TIMER_INITIAL, initial_count(hz));
+    }
+    irq_restore(irqs);
 }
 
 /* A reading of the current count placed on the TSC: between two TSC reads, the narrowest of
@@ -136,19 +189,21 @@ static uint64_t measure_end(void)
 void lapic_timer_calibrate(void)
 {
     period_tsc = tsc_khz() * 1000 / hz;
+    idle_hz = MIN(idle_hz, hz);
+    idle_period_tsc = tsc_khz() * 1000 / idle_hz;
     if (use_deadline) {
         /* The deadline is in TSC cycles (SDM vol. 3A §11.5.4.1): nothing to measure. */
         rate_hz = 0;
         kprintf("apic: timer needs no calibration: tick %u Hz in TSC-deadline mode, every %llu TSC "
-                "cycles",
-                hz, (unsigned long long)period_tsc);
+                "cycles; %u Hz on an idle cpu",
+                hz, (unsigned long long)period_tsc, idle_hz);
     } else {
         rate_hz = measure_end();
         kprintf(
             "apic: timer %llu.%03llu MHz (divide by %u, measured against the TSC over %llu us), "
-            "tick %u Hz in periodic mode",
+            "tick %u Hz in periodic mode; %u Hz on an idle cpu",
             (unsigned long long)(rate_hz / 1000000), (unsigned long long)(rate_hz / 1000 % 1000),
-            TIMER_DIVISOR, (unsigned long long)calibrate_us, hz);
+            TIMER_DIVISOR, (unsigned long long)calibrate_us, hz, idle_hz);
     }
     time_stage(STAGE_CLOCKS);
 }
@@ -163,6 +218,7 @@ void lapic_timer_start(void)
     } else if (rate_hz) {
         lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
         lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | VEC_LAPIC_TIMER);
-        lapic_write(LAPIC_TIMER_INITIAL, (uint32_t)MAX(rate_hz / hz, 1));
+        slowed[cpu_id()] = false;
+        lapic_write(LAPIC_TIMER_INITIAL, initial_count(hz));
     }
 }

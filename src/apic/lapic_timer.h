@@ -14,12 +14,18 @@ void lapic_timer_calibrate(void);
 /* On each CPU: starts the tick. */
 void lapic_timer_start(void);
 unsigned lapic_timer_hz(void);
+/* The tick's rate on a CPU halted in its idle loop (timer.idle_hz, at most timer.hz). */
+unsigned lapic_timer_idle_hz(void);
 bool lapic_timer_deadline_mode(void);
 /* Timer input clock after the divider, in Hz (0 in TSC-deadline mode: not measured). */
 uint64_t lapic_timer_rate(void);
 uint64_t lapic_timer_ticks(unsigned cpu);
 /* TSC cycles between this CPU's last ticks (at most 15), oldest first; call it on `cpu`. */
 unsigned lapic_timer_intervals(unsigned cpu, uint64_t *out, unsigned max);
+
+/* The idle loop found work for this CPU: a tick slowed by idleness comes at the full rate
+ * again, from now (the tick itself would bring it back only at its next, idle-spaced, run). */
+void lapic_timer_wake(void);
 
 /* The tick, installed on VEC_LAPIC_TIMER by irq_init (src/irq/irq.c). */
 void lapic_timer_interrupt(void);

@@ -76,6 +76,8 @@ struct percpu {
     /* Work the idle loop runs in task context (smp_run_in_idle) */
     void (*idle_work)(void *);
     void *idle_arg;
+    /* 1 while the idle loop sits in hlt: the tick slows down (lapic_timer.c) */
+    uint32_t idle_halted;
     /* Where the last #DB / #BP / NMI / hardware-interrupt handler ran, for the tests. */
     uintptr_t last_db_rsp, last_bp_rsp, last_nmi_rsp, last_irq_rsp;
     uint32_t last_irq_count; /* irq_count seen by the last hardware-interrupt handler */

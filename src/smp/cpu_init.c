@@ -5,6 +5,7 @@
 #include "core/console.h"
 #include "cpu/cpu.h"
 #include "cpu/gdt.h"
+#include "cpu/pat.h"
 #include "cpu/protections.h"
 #include "irq/idt.h"
 #include "user/user.h"
@@ -12,6 +13,7 @@
 void cpu_init(struct percpu *pc)
 {
     percpu_load(pc);
+    pat_init(); /* before this CPU prints: the printer writes the write-combining framebuffer */
     gdt_load(pc);
     idt_load();
     protections_enable();
@@ -48,6 +50,7 @@ void cpu_idle_once(bool (*more)(void))
     console_flush_pending();
     void (*work)(void *) = __atomic_load_n(&pc->idle_work, __ATOMIC_ACQUIRE);
     if (work) {
+        lapic_timer_wake();
         irq_enable();
         work(pc->idle_arg);
         __atomic_store_n(&pc->idle_work, NULL, __ATOMIC_RELEASE);
@@ -56,8 +59,15 @@ void cpu_idle_once(bool (*more)(void))
     /* Checked with interrupts off, then sti; hlt: an interrupt that makes work after the
      * check still ends the hlt (sti's one-instruction shadow). */
     irq_disable();
-    if (!READ_ONCE(pc->idle_work) && !(more && more()))
+    if (more && more()) {
+        lapic_timer_wake(); /* the caller has work: the shell's input */
+    } else if (!READ_ONCE(pc->idle_work)) {
+        /* An interrupt taken in the hlt sees the flag: the timer's tick, finding its CPU idle,
+         * comes less often (timer.idle_hz). */
+        pc->idle_halted = 1;
         safe_halt();
+        pc->idle_halted = 0;
+    }
     irq_enable();
 }
 
