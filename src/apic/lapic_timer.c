@@ -65,13 +65,24 @@ unsigned lapic_timer_intervals(unsigned cpu, uint64_t *out, unsigned max)
     return got;
 }
 
-void lapic_timer_interrupt(void)
+static void (*tick_hook)(const struct regs *r);
+
+void lapic_timer_register_tick_hook(void (*hook)(const struct regs *r))
+{
+    __atomic_store_n(&tick_hook, hook, __ATOMIC_RELEASE);
+}
+
+void lapic_timer_interrupt(const struct regs *r)
 {
     unsigned cpu = cpu_id();
     tick_tsc[cpu][ticks[cpu] % TICK_HISTORY] = rdtsc();
-    ticks[cpu]++;
+    /* Seen by the other CPUs (the buddy and NMI watchdogs read it without a lock). */
+    __atomic_store_n(&ticks[cpu], ticks[cpu] + 1, __ATOMIC_RELEASE);
     if (use_deadline)
         wrmsr(MSR_TSC_DEADLINE, rdtsc() + period_tsc);
+    void (*hook)(const struct regs *) = __atomic_load_n(&tick_hook, __ATOMIC_ACQUIRE);
+    if (hook)
+        hook(r);
 }
 
 /* A reading of the current count placed on the TSC: between two TSC reads, the narrowest of

@@ -4,6 +4,7 @@
 #ifndef CADRE_LAPIC_TIMER_H
 #define CADRE_LAPIC_TIMER_H
 
+#include "cpu/regs.h"
 #include "lib/compiler.h"
 
 /* Once, on the BSP: picks the mode; in periodic mode opens a window over which the timer's
@@ -21,7 +22,11 @@ uint64_t lapic_timer_ticks(unsigned cpu);
 /* TSC cycles between this CPU's last ticks (at most 15), oldest first; call it on `cpu`. */
 unsigned lapic_timer_intervals(unsigned cpu, uint64_t *out, unsigned max);
 
-/* The tick, installed on VEC_LAPIC_TIMER by irq_init (src/irq/irq.c). */
-void lapic_timer_interrupt(void);
+/* The tick, installed on VEC_LAPIC_TIMER by irq_init (src/irq/irq.c); `r` is the frame it
+ * interrupted. */
+void lapic_timer_interrupt(const struct regs *r);
+/* A layer above (the lockup watchdog, src/watchdog/) asks to run `hook` on every tick of every
+ * CPU, after the tick is counted, with the interrupted frame.  One hook; a second replaces it. */
+void lapic_timer_register_tick_hook(void (*hook)(const struct regs *r));
 
 #endif
