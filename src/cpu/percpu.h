@@ -72,6 +72,7 @@ struct percpu {
     uint32_t nmi_stopped;        /* stopped by another CPU's panic */
     uint32_t stop_deferred;      /* ... once this CPU, the console's printer, ends its line */
     uint32_t nmi_if_on;          /* NMI handler runs that ended with IF=1 (a bug; nmi.c) */
+    uint32_t nmi_backtraces;     /* NMI_REQ_BACKTRACE requests printed (in the console's ring) */
     uint64_t spurious_count;
     /* Work the idle loop runs in task context (smp_run_in_idle) */
     void (*idle_work)(void *);

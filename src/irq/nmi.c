@@ -107,6 +107,7 @@ void nmi_dispatch(struct regs *r)
     bool watchdog = hook && hook(r);
     if (req & NMI_REQ_BACKTRACE) {
         print_regs_and_backtrace(r);
+        __atomic_fetch_add(&pc->nmi_backtraces, 1, __ATOMIC_RELEASE);
         __atomic_fetch_add(&backtraces_done, 1, __ATOMIC_RELEASE);
     }
     if (req & NMI_REQ_TEST_NESTED)

@@ -67,7 +67,7 @@ struct wd_cpu {
      * first (0: none; else its tick count + 1). */
     uint64_t hard_stuck;
     uint64_t hard_since;
-    uint64_t bt_nmi_count; /* its NMI count when the backtrace NMI was sent */
+    uint32_t bt_done; /* its backtraces printed when the backtrace NMI was sent */
     uint64_t hard_reports, soft_reports, last_report_tsc;
 } __aligned(64);
 
@@ -87,7 +87,9 @@ static const char *param_mode(const char *v)
     static const struct {
         const char *name;
         unsigned mode;
-    } modes[] = { { "off", 0 }, { "buddy", WD_BUDDY }, { "nmi", WD_NMI }, { "all", WD_BUDDY | WD_NMI } };
+    } modes[] = {
+        { "off", 0 }, { "buddy", WD_BUDDY }, { "nmi", WD_NMI }, { "all", WD_BUDDY | WD_NMI }
+    };
     for (size_t i = 0; v && i < ARRAY_SIZE(modes); i++) {
         if (!strcmp(v, modes[i].name)) {
             mode = modes[i].mode;
@@ -156,7 +158,7 @@ static uint64_t ms_of(uint64_t cycles) { return tsc_to_ns(cycles) / 1000000; }
 static void wait_backtrace(unsigned cpu)
 {
     uint64_t deadline = time_deadline_us(BACKTRACE_WAIT_US);
-    while (cpu_online(cpu) && READ_ONCE(per_cpu(cpu, nmi_count)) <= wd[cpu].bt_nmi_count &&
+    while (cpu_online(cpu) && READ_ONCE(per_cpu(cpu, nmi_backtraces)) <= wd[cpu].bt_done &&
            !time_after(deadline))
         cpu_relax();
 }
@@ -173,7 +175,7 @@ static void report_hard(unsigned c, const struct watch *v, uint64_t now, const c
     kprintf("watchdog: hard lockup on cpu%u (stuck for %llu ms: its timer has not ticked over %u "
             "checks; seen by %s on cpu%u); its backtrace follows",
             c, (unsigned long long)ms_of(now - v->since), v->missed, who, cpu_id());
-    wd[c].bt_nmi_count = READ_ONCE(per_cpu(c, nmi_count));
+    wd[c].bt_done = READ_ONCE(per_cpu(c, nmi_backtraces));
     nmi_send(c, NMI_REQ_BACKTRACE); /* on this CPU too: latched, it runs after this handler */
     if (do_panic && c != cpu_id()) {
         wait_backtrace(c);
@@ -314,21 +316,21 @@ static void nmi_retarget(void)
     __atomic_store_n(&nmi_moving, 0, __ATOMIC_RELEASE);
 }
 
-/* Every NMI on every CPU passes here (nmi_register_watchdog_hook).  The comparator's value
- * moves on by a period each time it fires, so a value not seen before means "this NMI is the
- * watchdog's"; an NMI that finds it unchanged came from elsewhere. */
+/* Every NMI on every CPU passes here (nmi_register_watchdog_hook).  Only the target's can be
+ * the watchdog's; there, the comparator's value moves on by a period each time it fires, so a
+ * value not seen before means "this NMI is the watchdog's", and an NMI that finds it unchanged
+ * came from elsewhere (the host's inject-nmi, another CPU's request). */
 static bool nmi_check(struct regs *r)
 {
-    if (!nmi_running)
+    if (!nmi_running || cpu_id() != READ_ONCE(nmi_target))
         return false;
     uint64_t cmp = hpet_comparator(nmi_comparator), last = READ_ONCE(nmi_last_cmp);
     if (cmp == last || !__atomic_compare_exchange_n(&nmi_last_cmp, &last, cmp, false,
                                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return false;
     uint32_t idle = 0;
-    if (panic_in_progress() ||
-        !__atomic_compare_exchange_n(&nmi_busy, &idle, 1, false, __ATOMIC_ACQUIRE,
-                                     __ATOMIC_RELAXED))
+    if (panic_in_progress() || !__atomic_compare_exchange_n(&nmi_busy, &idle, 1, false,
+                                                            __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return true;
     uint64_t now = rdtsc();
     nmi_checks++;
@@ -468,9 +470,8 @@ void watchdog_print(void)
         console_unlock();
         return;
     }
-    kprintf("watchdog: period %u ms, hard %u ms, soft %u ms, panic %u; buddy %s; nmi %s",
-            period_ms, hard_ms, soft_ms, do_panic, mode & WD_BUDDY ? "on" : "off",
-            nmi_running ? "on" : "off");
+    kprintf("watchdog: period %u ms, hard %u ms, soft %u ms, panic %u; buddy %s; nmi %s", period_ms,
+            hard_ms, soft_ms, do_panic, mode & WD_BUDDY ? "on" : "off", nmi_running ? "on" : "off");
     if (nmi_running)
         kprintf("watchdog: nmi: HPET comparator %u, GSI %u, to cpu%u: %llu checks, the last %llu "
                 "ms ago",
@@ -486,8 +487,7 @@ void watchdog_print(void)
             snprintf(buddy, sizeof buddy, "cpu%u", w->buddy.cpu);
         kprintf("watchdog: cpu%u ticks %llu; watches %s: %llu checks, the last %llu ms ago, %u "
                 "without progress; idle/console %llu ms ago; lockups hard %llu soft %llu%s",
-                c, (unsigned long long)lapic_timer_ticks(c), buddy,
-                (unsigned long long)w->checks,
+                c, (unsigned long long)lapic_timer_ticks(c), buddy, (unsigned long long)w->checks,
                 w->checks ? (unsigned long long)ms_of(now - w->last_check_tsc) : 0ULL,
                 w->buddy.missed, (unsigned long long)ms_of(now > touch ? now - touch : 0),
                 (unsigned long long)w->hard_reports, (unsigned long long)w->soft_reports,
