@@ -196,6 +196,15 @@ __noinline void fault_user_ac(void)
 #define LOCKUP_HOLD_US 3000000
 
 static volatile uint64_t lockup_reports_before[MAX_CPUS];
+/* Most of a spin is here, inline, so that the NMI or tick lands in the spinning function itself
+ * and not in a callee: a callee interrupted at its first instruction has not pushed its frame,
+ * and the backtrace would skip the spinner (seen under KVM, at time_after+0x0). */
+#define LOCKUP_PAUSES 10000
+static inline __attribute__((always_inline)) void lockup_pause(void)
+{
+    for (unsigned i = 0; i < LOCKUP_PAUSES; i++)
+        cpu_relax();
+}
 
 __noinline void fault_hardlockup_spin(void *arg);
 __noinline void fault_hardlockup_spin(void *arg)
@@ -207,9 +216,9 @@ __noinline void fault_hardlockup_spin(void *arg)
     for (;;) {
         if (!hold && watchdog_hard_reports(me) > before)
             hold = time_deadline_us(LOCKUP_HOLD_US);
-        if (hold && time_after(hold))
+        if (hold && (int64_t)(rdtsc() - hold) >= 0)
             break;
-        cpu_relax();
+        lockup_pause();
     }
     irq_restore(irqs);
 }
@@ -224,9 +233,9 @@ __noinline void fault_softlockup_spin(void *arg)
     for (;;) {
         if (!hold && watchdog_soft_reports(me) > before)
             hold = time_deadline_us(LOCKUP_HOLD_US);
-        if (hold && time_after(hold))
+        if (hold && (int64_t)(rdtsc() - hold) >= 0)
             break;
-        cpu_relax();
+        lockup_pause();
     }
 }
 

@@ -35,7 +35,8 @@ KBENCH(watchdog)
         kprintf("bench: watchdog: warning: the watchdog is off (watchdog=off); not run");
         return;
     }
-    bench_context("watchdog", "the tick hook's cost on each cpu; a hard lockup's start to its report");
+    bench_context("watchdog",
+                  "the tick hook's cost on each cpu; a hard lockup's start to its report");
     static uint64_t c0[MAX_CPUS], t0[MAX_CPUS];
     for (unsigned c = 0; c < ncpus_possible; c++)
         watchdog_tick_cost(c, &c0[c], &t0[c]);
@@ -55,8 +56,7 @@ KBENCH(watchdog)
     }
     if (ticks)
         kprintf("bench: watchdog what=tick_cost cpus=%u ticks=%llu mean_cycles=%llu mean_ns=%llu",
-                smp_online_count(), (unsigned long long)ticks,
-                (unsigned long long)(cycles / ticks),
+                smp_online_count(), (unsigned long long)ticks, (unsigned long long)(cycles / ticks),
                 (unsigned long long)tsc_to_ns(cycles / ticks));
     if (!cpu_online(1)) {
         kprintf("bench: watchdog: warning: no cpu1: no lockup to report; latency not measured");
@@ -66,17 +66,18 @@ KBENCH(watchdog)
     for (unsigned i = 0; i < LATENCY_ROUNDS; i++) {
         uint64_t before = watchdog_hard_reports(1);
         if (smp_run_in_idle(1, bench_watchdog_spin, (void *)(uintptr_t)before) ||
-            !smp_wait_idle_work(1, (uint64_t)(watchdog_hard_ms() + 20 * watchdog_period_ms()) * 1000 +
-                                       20000000)) {
+            !smp_wait_idle_work(
+                1, (uint64_t)(watchdog_hard_ms() + 20 * watchdog_period_ms()) * 1000 + 20000000)) {
             kprintf("bench: watchdog: warning: cpu1's lockup was not reported in time");
             break;
         }
         uint64_t lat = watchdog_last_report_tsc(1) - spin_start;
-        kprintf("bench: watchdog what=report_latency round=%u hard_ms=%u period_ms=%u latency_ms=%llu "
-                "over_threshold_ms=%lld",
-                i, watchdog_hard_ms(), watchdog_period_ms(),
-                (unsigned long long)(tsc_to_ns(lat) / 1000000),
-                (long long)(tsc_to_ns(lat) / 1000000) - (long long)watchdog_hard_ms());
+        kprintf(
+            "bench: watchdog what=report_latency round=%u hard_ms=%u period_ms=%u latency_ms=%llu "
+            "over_threshold_ms=%lld",
+            i, watchdog_hard_ms(), watchdog_period_ms(),
+            (unsigned long long)(tsc_to_ns(lat) / 1000000),
+            (long long)(tsc_to_ns(lat) / 1000000) - (long long)watchdog_hard_ms());
         /* the recovery line comes at the next check */
         udelay(3000ULL * watchdog_period_ms());
     }
