@@ -59,6 +59,23 @@ def pytest_runtest_makereport(item, call):
         rep.sections.append((f"cadre boot {i} of {len(boots)}: {b.name}", b.describe(tail=LOG_TAIL)))
 
 
+# A lockup report in a boot that injected none is a false report (docs/watchdog.md): every test
+# that boots through `vm` fails for it.  Cheap: one search over lines already in memory.
+LOCKUP_INJECTED = re.compile(r"fault:(hardlockup|softlockup|lockup_all)")
+
+
+@pytest.fixture(autouse=True)
+def no_false_lockup_report(request):
+    yield
+    for b in request.node.stash.get(BOOTS, []):
+        if LOCKUP_INJECTED.search(b.cmdline or ""):
+            continue
+        m = b.find(r"^watchdog: (hard|soft) lockup on cpu\d+")
+        if m:
+            pytest.fail(f"false lockup report in boot {b.name} (no lockup was injected): "
+                        f"{m.group(0)!r}; log {b.log_path}", pytrace=False)
+
+
 def kvm_unusable_reason() -> str | None:
     """None if /dev/kvm can be opened read-write, else why not (tools/kvm-usable.sh says the same)."""
     if not os.path.exists("/dev/kvm"):

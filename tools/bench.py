@@ -18,7 +18,9 @@ What is measured:
   nmi_fanout   bench=nmi_fanout: one NMI to all-but-self until every CPU has taken it
   irq_entry    bench=irq_entry: a self-IPI loop, and the same sends without the interrupt
   msi_latency  bench=msi_latency: edu's MSI from the raise write to its handler, per target CPU
-(the kernel side is src/ktest/kbench_ipi.c and kbench_msi.c; the benchmark boots attach QEMU's
+  watchdog     bench=watchdog: the lockup watchdog's tick-hook cost, and a hard lockup's start
+               to its report (with watchdog.hard_ms=2000 watchdog.period_ms=250)
+(the kernel side is src/ktest/kbench_ipi.c, kbench_msi.c and kbench_watchdog.c; the benchmark boots attach QEMU's
 edu device).  Figures are printed, never judged: this script
 fails only when it could not boot at all.
 
@@ -45,7 +47,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "test"))
 import qemu  # noqa: E402  (test/qemu.py, the boot harness)
 
-KERNEL_BENCHES = ("ipi_latency", "nmi_fanout", "irq_entry", "msi_latency")
+KERNEL_BENCHES = ("ipi_latency", "nmi_fanout", "irq_entry", "msi_latency", "watchdog")
+# bench=watchdog measures a report's latency: short thresholds keep the boot short.
+WATCHDOG_BENCH_OPTS = "watchdog.hard_ms=2000 watchdog.period_ms=250"
 # msi_latency needs QEMU's edu device (src/dev/edu.c).
 BENCH_DEVICES = ["-device", "edu"]
 MODES = ("parallel", "serial")
@@ -98,6 +102,8 @@ CSV_COLUMNS = {
                   "net_cycles", "net_ns"],
     "msi_latency": ["accel", "apic_mode", "smp", "bringup", "cpu", "apic", "vector", "rounds", "median_cycles",
                     "p99_cycles", "median_ns", "p99_ns"],
+    "watchdog": ["accel", "apic_mode", "smp", "bringup", "what", "cpus", "ticks", "mean_cycles", "mean_ns", "round",
+                 "hard_ms", "period_ms", "latency_ms", "over_threshold_ms"],
 }
 
 
@@ -228,7 +234,7 @@ def bringup_row(accel: str, mode: str, n: int, online: int, samples: list[int]) 
 
 def run_kernel(r: Runner, accel: str, n: int, mode: str, data: dict[str, list[dict]],
                bringup_rows: list[dict] | None) -> None:
-    cmdline = f"bench={','.join(KERNEL_BENCHES)} smp.bringup={mode}"
+    cmdline = f"bench={','.join(KERNEL_BENCHES)} smp.bringup={mode} {WATCHDOG_BENCH_OPTS}"
     b = r.boot(f"{accel} -smp {n} {cmdline}", cmdline=cmdline, smp=n, accel=accel, extra_args=BENCH_DEVICES)
     if not b:
         return
@@ -327,6 +333,17 @@ def summary_tables(data: dict[str, list[dict]], markdown: bool = False) -> list[
                 "ns_per_irq", "net_ns"]
         rows = sorted(data["irq_entry"], key=lambda r: (r["accel"], int(r["smp"]), r["bringup"]))
         out.append(("interrupt entry/exit: self-IPI loop (net = per irq - send only)", table(cols, rows, markdown)))
+    if data["watchdog"]:
+        cost = [r for r in data["watchdog"] if r.get("what") == "tick_cost"]
+        lat = [r for r in data["watchdog"] if r.get("what") == "report_latency"]
+        if cost:
+            cols = ["accel", "apic_mode", "smp", "bringup", "cpus", "ticks", "mean_cycles", "mean_ns"]
+            out.append(("lockup watchdog: its tick hook's cost per tick",
+                        table(cols, sorted(cost, key=lambda r: (r["accel"], int(r["smp"]))), markdown)))
+        if lat:
+            cols = ["accel", "smp", "bringup", "round", "hard_ms", "period_ms", "latency_ms", "over_threshold_ms"]
+            out.append(("lockup watchdog: a hard lockup's start to its report",
+                        table(cols, sorted(lat, key=lambda r: (r["accel"], int(r["smp"]))), markdown)))
     return out
 
 

@@ -95,22 +95,42 @@ static uint32_t initial_count(unsigned per_second)
     return (uint32_t)MIN(MAX(rate_hz / per_second, 1), (uint64_t)UINT32_MAX);
 }
 
-void lapic_timer_interrupt(void)
+static void (*tick_hook)(const struct regs *r);
+
+void lapic_timer_register_tick_hook(void (*hook)(const struct regs *r))
+{
+    __atomic_store_n(&tick_hook, hook, __ATOMIC_RELEASE);
+}
+
+void lapic_timer_idle_hz_at_least(unsigned n)
+{
+    if (n <= READ_ONCE(idle_hz))
+        return;
+    WRITE_ONCE(idle_hz, MIN(n, hz));
+    WRITE_ONCE(idle_period_tsc, tsc_khz() * 1000 / READ_ONCE(idle_hz));
+    kprintf("apic: an idle cpu ticks at %u Hz now", READ_ONCE(idle_hz));
+}
+
+void lapic_timer_interrupt(const struct regs *r)
 {
     unsigned cpu = cpu_id();
     tick_tsc[cpu][ticks[cpu] % TICK_HISTORY] = rdtsc();
-    ticks[cpu]++;
+    /* Seen by the other CPUs (the buddy and NMI watchdogs read it without a lock). */
+    __atomic_store_n(&ticks[cpu], ticks[cpu] + 1, __ATOMIC_RELEASE);
     /* Idle: this tick woke the hlt itself, with no other handler under it. */
     bool idle = this_cpu_read(idle_halted) && this_cpu_read(irq_count) == 1;
     if (use_deadline) {
         slowed[cpu] = idle;
-        wrmsr(MSR_TSC_DEADLINE, rdtsc() + (idle ? idle_period_tsc : period_tsc));
+        wrmsr(MSR_TSC_DEADLINE, rdtsc() + (idle ? READ_ONCE(idle_period_tsc) : period_tsc));
     } else if (rate_hz && idle != slowed[cpu]) {
         /* A new initial count takes effect at once and is reloaded from then on (SDM vol. 3A
          * §11.5.4): one write each way, none while the state stays. */
         slowed[cpu] = idle;
-        lapic_write(LAPIC_TIMER_INITIAL, initial_count(idle ? idle_hz : hz));
+        lapic_write(LAPIC_TIMER_INITIAL, initial_count(idle ? READ_ONCE(idle_hz) : hz));
     }
+    void (*hook)(const struct regs *) = __atomic_load_n(&tick_hook, __ATOMIC_ACQUIRE);
+    if (hook)
+        hook(r);
 }
 
 void lapic_timer_wake(void)

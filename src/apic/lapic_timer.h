@@ -4,6 +4,7 @@
 #ifndef CADRE_LAPIC_TIMER_H
 #define CADRE_LAPIC_TIMER_H
 
+#include "cpu/regs.h"
 #include "lib/compiler.h"
 
 /* Once, on the BSP: picks the mode; in periodic mode opens a window over which the timer's
@@ -26,8 +27,15 @@ unsigned lapic_timer_intervals(unsigned cpu, uint64_t *out, unsigned max);
 /* The idle loop found work for this CPU: a tick slowed by idleness comes at the full rate
  * again, from now (the tick itself would bring it back only at its next, idle-spaced, run). */
 void lapic_timer_wake(void);
+/* A layer above that needs every CPU to tick at least `n` times a second, idle or not (the
+ * lockup watchdog's period), raises timer.idle_hz to n (at most timer.hz), with a line. */
+void lapic_timer_idle_hz_at_least(unsigned n);
 
-/* The tick, installed on VEC_LAPIC_TIMER by irq_init (src/irq/irq.c). */
-void lapic_timer_interrupt(void);
+/* The tick, installed on VEC_LAPIC_TIMER by irq_init (src/irq/irq.c); `r` is the frame it
+ * interrupted. */
+void lapic_timer_interrupt(const struct regs *r);
+/* A layer above (the lockup watchdog, src/watchdog/) asks to run `hook` on every tick of every
+ * CPU, after the tick is counted, with the interrupted frame.  One hook; a second replaces it. */
+void lapic_timer_register_tick_hook(void (*hook)(const struct regs *r));
 
 #endif

@@ -298,6 +298,7 @@ static __noreturn void stop_here(void)
 static void flush(int me)
 {
     size_t printed = 0;
+    cpu_touch_watchdog(); /* the console: not a soft lockup (docs/watchdog.md) */
     while (printed < FLUSH_BUDGET) {
         if (!cas(&printer, NO_CPU, me))
             return;
@@ -404,6 +405,7 @@ uint64_t console_dropped_bytes(void) { return READ_ONCE(dropped_total); }
 void console_flush_pending(void)
 {
     int me = (int)cpu_id();
+    cpu_touch_watchdog(); /* the idle loop and the waits: not a soft lockup (docs/watchdog.md) */
     if ((READ_ONCE(head) == READ_ONCE(tail) && !READ_ONCE(nmi_text_waiting)) ||
         READ_ONCE(printer) != NO_CPU || in_handler() || READ_ONCE(panic_owner) != NO_CPU)
         return;

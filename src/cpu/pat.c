@@ -14,9 +14,9 @@
  * PAT*4 + PCD*2 + PWT: PWT alone is PA1, PCD|PWT is PA3 (UC, what ioremap uses), no bit is PA0
  * (WB).  Nothing in cadre uses PWT alone for anything else, so changing PA1 changes no mapping
  * already made. */
-#define PAT_VALUE                                                                              \
-    (PAT_ENTRY(0, PAT_WB) | PAT_ENTRY(1, PAT_WC) | PAT_ENTRY(2, PAT_UC_MINUS) |                 \
-     PAT_ENTRY(3, PAT_UC) | PAT_ENTRY(4, PAT_WB) | PAT_ENTRY(5, PAT_WT) |                       \
+#define PAT_VALUE                                                               \
+    (PAT_ENTRY(0, PAT_WB) | PAT_ENTRY(1, PAT_WC) | PAT_ENTRY(2, PAT_UC_MINUS) | \
+     PAT_ENTRY(3, PAT_UC) | PAT_ENTRY(4, PAT_WB) | PAT_ENTRY(5, PAT_WT) |       \
      PAT_ENTRY(6, PAT_UC_MINUS) | PAT_ENTRY(7, PAT_UC))
 
 static bool has_wc;

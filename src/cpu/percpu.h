@@ -72,6 +72,7 @@ struct percpu {
     uint32_t nmi_stopped;        /* stopped by another CPU's panic */
     uint32_t stop_deferred;      /* ... once this CPU, the console's printer, ends its line */
     uint32_t nmi_if_on;          /* NMI handler runs that ended with IF=1 (a bug; nmi.c) */
+    uint32_t nmi_backtraces;     /* NMI_REQ_BACKTRACE requests printed (in the console's ring) */
     uint64_t spurious_count;
     /* Work the idle loop runs in task context (smp_run_in_idle) */
     void (*idle_work)(void *);
@@ -81,6 +82,9 @@ struct percpu {
     /* Where the last #DB / #BP / NMI / hardware-interrupt handler ran, for the tests. */
     uintptr_t last_db_rsp, last_bp_rsp, last_nmi_rsp, last_irq_rsp;
     uint32_t last_irq_count; /* irq_count seen by the last hardware-interrupt handler */
+    /* The TSC when this CPU last reached its idle loop, the console or the test runner: the
+     * soft-lockup watchdog (src/watchdog/, docs/watchdog.md) reads it on the CPU's tick. */
+    uint64_t watchdog_touch_tsc;
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, self) == PERCPU_SELF, "percpu self");
@@ -120,6 +124,14 @@ static inline bool cpu_online(unsigned n)
            __atomic_load_n(&percpu_areas[n]->state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
 }
 static inline unsigned cpu_id(void) { return this_cpu_read(cpu); }
+
+/* "This CPU got back to a place where it waits or prints": the idle loop, the console and the
+ * test runner call it; a CPU with interrupts on that stops calling it is in a soft lockup
+ * (docs/watchdog.md).  Data only: the watchdog above reads it, nothing here calls up. */
+static inline void cpu_touch_watchdog(void)
+{
+    this_cpu_write(watchdog_touch_tsc, __builtin_ia32_rdtsc());
+}
 
 /* Sets this CPU's canary.  Call it only from a function that never returns and has no stack
  * protector itself (kmain, the AP entry): frames already on the stack hold the old value. */

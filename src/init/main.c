@@ -29,6 +29,7 @@
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 #include "time/calibrate.h"
+#include "watchdog/watchdog.h"
 
 #define FWCFG_CMDLINE "opt/cadre/cmdline"
 
@@ -119,6 +120,7 @@ __no_stack_protector __noreturn void kmain(uint32_t mb2_phys)
     time_stage(STAGE_SMP_START); /* where there were no APs to start: both stages are now */
     time_stage(STAGE_APS_ONLINE);
     devices_init();
+    watchdog_init();
 
     irq_enable();
     time_stage(STAGE_READY);

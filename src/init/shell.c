@@ -19,6 +19,7 @@
 #include "smp/cpu_init.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
+#include "watchdog/watchdog.h"
 
 #define LINE_LEN 128
 #define MAX_ARGS 4
@@ -53,6 +54,12 @@ static bool cpu_arg(const char *s, unsigned *cpu)
 }
 
 static void cmd_help(int argc, char **argv);
+
+static void cmd_watchdog(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    watchdog_print();
+}
 
 /* One line back per command, so a script can check that each of its lines ran, in order. */
 static void cmd_echo(int argc, char **argv)
@@ -275,6 +282,7 @@ static const struct command commands[] = {
     { "ipi", "CPU", "run a function on a CPU through the call IPI", cmd_ipi },
     { "nmi", "CPU|all", "send an NMI; each CPU reports it", cmd_nmi },
     { "backtrace", "all", "every CPU prints its registers and backtrace (NMI)", cmd_backtrace },
+    { "watchdog", "", "the lockup watchdog: each CPU's ticks, checks and reports", cmd_watchdog },
     { "tpr", "CPU CLASS", "set a CPU's task priority class (0-14)", cmd_tpr },
     { "test", "NAME", "run in-kernel tests (KTAP)", cmd_test },
     { "bench", "NAME", "run in-kernel benchmarks", cmd_bench },

@@ -153,8 +153,8 @@ static void on_apic_error(struct regs *r, void *data)
 
 static void on_timer(struct regs *r, void *data)
 {
-    (void)r, (void)data;
-    lapic_timer_interrupt();
+    (void)data;
+    lapic_timer_interrupt(r);
 }
 
 void irq_init(void)

@@ -63,6 +63,13 @@ static void nested_test(void)
     udelay(NESTED_TEST_WAIT_US);
 }
 
+static bool (*watchdog_hook)(struct regs *r);
+
+void nmi_register_watchdog_hook(bool (*hook)(struct regs *r))
+{
+    __atomic_store_n(&watchdog_hook, hook, __ATOMIC_RELEASE);
+}
+
 /* Called by the NMI entry before it runs the handler again for a latched NMI. */
 void nmi_repeat_noted(struct regs *r);
 void nmi_repeat_noted(struct regs *r)
@@ -96,8 +103,11 @@ void nmi_dispatch(struct regs *r)
         for (;;)
             __asm__ volatile("cli; hlt");
     }
+    bool (*hook)(struct regs *) = __atomic_load_n(&watchdog_hook, __ATOMIC_ACQUIRE);
+    bool watchdog = hook && hook(r);
     if (req & NMI_REQ_BACKTRACE) {
         print_regs_and_backtrace(r);
+        __atomic_fetch_add(&pc->nmi_backtraces, 1, __ATOMIC_RELEASE);
         __atomic_fetch_add(&backtraces_done, 1, __ATOMIC_RELEASE);
     }
     if (req & NMI_REQ_TEST_NESTED)
@@ -116,7 +126,7 @@ void nmi_dispatch(struct regs *r)
     }
     if (req & NMI_REQ_TEST_PANIC)
         panic_regs(r, "nmi: panic requested in NMI context (test)");
-    if (!req && !counted)
+    if (!req && !counted && !watchdog)
         external(pc, r);
     /* An NMI handler runs with IF=0 (an interrupt gate) and must leave that way: whatever it
      * called may not have enabled interrupts (docs/console.md).  The tests read the count. */

@@ -18,6 +18,10 @@ enum nmi_request {
 };
 
 void nmi_dispatch(struct regs *r);
+/* A layer above (the NMI watchdog, src/watchdog/) asks to see every NMI, on every CPU, before it
+ * is taken as external: `hook` returns whether the NMI was its own (a timer it routed with NMI
+ * delivery), so that no "external" line is printed for it.  One hook; a second replaces it. */
+void nmi_register_watchdog_hook(bool (*hook)(struct regs *r));
 /* Sets the request bits on `cpu` and sends it an NMI IPI; -1 (with a line) if it is not online. */
 int nmi_send(unsigned cpu, enum nmi_request req);
 /* Sets the request on every other online CPU, then sends one NMI to all but self (the ICR

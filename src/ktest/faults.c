@@ -12,6 +12,7 @@
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 #include "user/user.h"
+#include "watchdog/watchdog.h"
 
 /* An address the boot page tables do not map once the identity map is gone. */
 #define UNMAPPED_ADDRESS 0xcafe0000UL
@@ -187,6 +188,127 @@ __noinline void fault_user_ac(void)
             (unsigned long long)r.exit_code);
 }
 
+/* Lockups (docs/watchdog.md): the target spins, with interrupts off (hardlockup: only an NMI
+ * gets in) or on (softlockup: its ticks come, but it never reaches its idle loop), until the
+ * watchdog has reported it, and LOCKUP_HOLD_US more (so the report is seen to come only once);
+ * then it goes back to its idle loop, and the watchdog says the lockup ended.  lockup_all has
+ * every CPU spin with interrupts off: only the NMI watchdog can see that, and it panics. */
+#define LOCKUP_HOLD_US 3000000
+
+static volatile uint64_t lockup_reports_before[MAX_CPUS];
+/* Most of a spin is here, inline, so that the NMI or tick lands in the spinning function itself
+ * and not in a callee: a callee interrupted at its first instruction has not pushed its frame,
+ * and the backtrace would skip the spinner (seen under KVM, at time_after+0x0). */
+#define LOCKUP_PAUSES 10000
+static inline __attribute__((always_inline)) void lockup_pause(void)
+{
+    for (unsigned i = 0; i < LOCKUP_PAUSES; i++)
+        cpu_relax();
+}
+
+__noinline void fault_hardlockup_spin(void *arg);
+__noinline void fault_hardlockup_spin(void *arg)
+{
+    (void)arg;
+    unsigned me = cpu_id();
+    uint64_t before = lockup_reports_before[me], hold = 0;
+    bool irqs = irq_save();
+    for (;;) {
+        if (!hold && watchdog_hard_reports(me) > before)
+            hold = time_deadline_us(LOCKUP_HOLD_US);
+        if (hold && (int64_t)(rdtsc() - hold) >= 0)
+            break;
+        lockup_pause();
+    }
+    irq_restore(irqs);
+}
+
+__noinline void fault_softlockup_spin(void *arg);
+__noinline void fault_softlockup_spin(void *arg)
+{
+    (void)arg;
+    unsigned me = cpu_id();
+    uint64_t before = lockup_reports_before[me], hold = 0;
+    irq_enable();
+    for (;;) {
+        if (!hold && watchdog_soft_reports(me) > before)
+            hold = time_deadline_us(LOCKUP_HOLD_US);
+        if (hold && (int64_t)(rdtsc() - hold) >= 0)
+            break;
+        lockup_pause();
+    }
+}
+
+__noinline void fault_lockup_all_spin(void *arg);
+__noinline void fault_lockup_all_spin(void *arg)
+{
+    (void)arg;
+    irq_disable();
+    for (;;)
+        cpu_relax(); /* until the NMI watchdog's panic stops this CPU */
+}
+
+/* How long a lockup fault waits for its report: the threshold, a few periods, and the time a
+ * loaded host may keep a vCPU from running. */
+static uint64_t lockup_wait_us(unsigned threshold_ms)
+{
+    return ((uint64_t)threshold_ms + 10ULL * watchdog_period_ms()) * 1000 + 20000000ULL;
+}
+
+static void lockup_start(unsigned target, void (*spin)(void *), const char *kind,
+                         unsigned threshold_ms, uint64_t (*reports)(unsigned))
+{
+    if (!watchdog_running())
+        kprintf("test: warning: %s: the watchdog is off: nothing will report it", kind);
+    lockup_reports_before[target] = reports(target);
+    kprintf("test: %s: cpu%u spins in %s until the watchdog reports it (threshold %u ms)", kind,
+            target,
+            spin == fault_hardlockup_spin ? "fault_hardlockup_spin" : "fault_softlockup_spin",
+            threshold_ms);
+    if (target == cpu_id()) {
+        spin(NULL);
+    } else if (smp_run_in_idle(target, spin, NULL)) {
+        kprintf("test: warning: %s: cpu%u is busy", kind, target);
+        return;
+    } else if (!smp_wait_idle_work(target, lockup_wait_us(threshold_ms))) {
+        kprintf("test: warning: %s: cpu%u is still spinning", kind, target);
+        return;
+    }
+    /* The end of the episode is seen at the next check: a few periods. */
+    uint64_t deadline = time_deadline_us(lockup_wait_us(0));
+    while (watchdog_lockup_active(target) && !time_after(deadline)) {
+        console_flush_pending();
+        cpu_relax();
+    }
+    kprintf("test: %s: cpu%u spun, and %llu lockup report(s) named it; %s", kind, target,
+            (unsigned long long)(reports(target) - lockup_reports_before[target]),
+            watchdog_lockup_active(target) ? "the watchdog has not seen it end"
+                                           : "the watchdog saw it end");
+}
+static void hardlockup_start(unsigned target)
+{
+    lockup_start(target, fault_hardlockup_spin, "hardlockup", watchdog_hard_ms(),
+                 watchdog_hard_reports);
+}
+static void softlockup_start(unsigned target)
+{
+    lockup_start(target, fault_softlockup_spin, "softlockup", watchdog_soft_ms(),
+                 watchdog_soft_reports);
+}
+static void lockup_all_start(unsigned target)
+{
+    (void)target;
+    if (!watchdog_nmi_running())
+        kprintf("test: warning: lockup_all: no NMI watchdog (watchdog=nmi or all, and an HPET "
+                "comparator on a free GSI): nothing will report it");
+    unsigned me = cpu_id(), n = 0;
+    for (unsigned c = 0; c < ncpus_possible; c++)
+        if (c != me && cpu_online(c) && !smp_run_in_idle(c, fault_lockup_all_spin, NULL))
+            n++;
+    kprintf("test: lockup_all: %u cpus spin in fault_lockup_all_spin with interrupts off", n + 1);
+    fault_lockup_all_spin(NULL);
+}
+
 static const struct {
     const char *name;
     void (*raise)(void);
@@ -213,6 +335,9 @@ static const struct {
     { "panic_storm", NULL, storm_thread, "panic while every other cpu prints", false },
     { "panic_storm_nmi", NULL, storm_nmi, "panic in an NMI handler while every other cpu prints",
       false },
+    { "hardlockup", NULL, hardlockup_start, "hard lockup: a cpu spins with interrupts off", true },
+    { "softlockup", NULL, softlockup_start, "soft lockup: a cpu spins with interrupts on", true },
+    { "lockup_all", NULL, lockup_all_start, "every cpu spins with interrupts off", false },
     { "user_ac", fault_user_ac, NULL,
       "#PF: int 0x80 with AC set in ring 3 reads user memory (SMAP)", true },
 };

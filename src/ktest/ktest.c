@@ -5,6 +5,7 @@
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/power.h"
+#include "cpu/percpu.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -108,6 +109,7 @@ static void run_one(const char *name, size_t len, const struct ktest *t, unsigne
 {
     unsigned number = ++state[0];
     failed = skipped = false;
+    cpu_touch_watchdog(); /* each test has the soft-lockup threshold to itself */
     if (!t) {
         kprintf("not ok %u %.*s # no such test", number, (int)len, name);
         state[1]++;

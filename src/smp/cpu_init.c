@@ -47,6 +47,7 @@ void cpu_init(struct percpu *pc)
 void cpu_idle_once(bool (*more)(void))
 {
     struct percpu *pc = this_cpu();
+    cpu_touch_watchdog();
     console_flush_pending();
     void (*work)(void *) = __atomic_load_n(&pc->idle_work, __ATOMIC_ACQUIRE);
     if (work) {
