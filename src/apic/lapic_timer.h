@@ -13,6 +13,9 @@ void lapic_timer_calibrate_begin(void);
 void lapic_timer_calibrate(void);
 /* On each CPU: starts the tick. */
 void lapic_timer_start(void);
+/* On a CPU going offline: stops its tick (its lapic_timer_ticks() count stays where it was
+ * until lapic_timer_start() runs again, from cpu_init, when it comes back). */
+void lapic_timer_stop(void);
 unsigned lapic_timer_hz(void);
 bool lapic_timer_deadline_mode(void);
 /* Timer input clock after the divider, in Hz (0 in TSC-deadline mode: not measured). */
