@@ -8,7 +8,9 @@
 #include "irq/nmi.h"
 #include "ktest/ktest.h"
 #include "lib/string.h"
+#include "smp/bringup.h"
 #include "smp/cpu_init.h"
+#include "smp/hotplug.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 #include "user/user.h"
@@ -187,6 +189,29 @@ __noinline void fault_user_ac(void)
             (unsigned long long)r.exit_code);
 }
 
+/* panic_offline: the last two CPUs offline, then a panic; panic_starting: the same, with the
+ * second-last one coming back up (INIT-SIPI-SIPI sent, not waited for) as the panic begins.
+ * The report must be whole and count only online CPUs as ones to stop (test_hotplug.py). */
+static void offline_two(void)
+{
+    for (unsigned c = ncpus_possible; c-- > 1 && c + 2 >= ncpus_possible;)
+        cpu_offline(c, 0);
+}
+static void panic_offline(unsigned cpu)
+{
+    (void)cpu;
+    offline_two();
+    panic("panic_offline: a panic with cpus offline");
+}
+static void panic_starting(unsigned cpu)
+{
+    (void)cpu;
+    offline_two();
+    if (ncpus_possible > 2)
+        smp_start_cpu_nowait(ncpus_possible - 2);
+    panic("panic_starting: a panic while a cpu comes up");
+}
+
 static const struct {
     const char *name;
     void (*raise)(void);
@@ -212,6 +237,9 @@ static const struct {
     { "smap", fault_smap, NULL, "#PF: ring 0 reads a user page without stac (SMAP)", true },
     { "panic_storm", NULL, storm_thread, "panic while every other cpu prints", false },
     { "panic_storm_nmi", NULL, storm_nmi, "panic in an NMI handler while every other cpu prints",
+      false },
+    { "panic_offline", NULL, panic_offline, "panic while cpus are offline", false },
+    { "panic_starting", NULL, panic_starting, "panic while one cpu is offline and one starts",
       false },
     { "user_ac", fault_user_ac, NULL,
       "#PF: int 0x80 with AC set in ring 3 reads user memory (SMAP)", true },

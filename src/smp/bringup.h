@@ -9,6 +9,9 @@
  * trampoline, as serial bring-up does at boot: the same waits and the same lines.  0 once it
  * is online; -1 with a line (it is then CPU_FAILED). */
 int smp_start_cpu(unsigned c);
+/* Only sends INIT-SIPI-SIPI and returns, the CPU left STARTING: for test=fault:panic_starting,
+ * a panic while a CPU comes up. */
+void smp_start_cpu_nowait(unsigned c);
 /* CPU `c` has parked (src/smp/hotplug.c): sends it INIT, and counts one fewer online. */
 void smp_park_cpu(unsigned c);
 /* Allows the IPI shorthands again only while every listed CPU is online (apic/ipi.c); returns

@@ -17,17 +17,21 @@
 #include "cpu/vectors.h"
 #include "irq/irq.h"
 #include "irq/msi.h"
+#include "irq/nmi.h"
 #include "irq/route.h"
 #include "irq/vector.h"
 #include "smp/bringup.h"
 #include "smp/smp_call.h"
 
 /* Bounds, generous: under TCG a vCPU may not run for hundreds of ms on a loaded host. */
-#define ANSWER_US 2000000   /* for the dying CPU to serve a request from its idle loop */
-#define DRAIN_US 100000     /* for what its local APIC holds to be taken */
-#define SETTLE_TRIES 20     /* msi_irq_settle calls (each waits up to 100 ms) per vector */
-#define EVACUATE_PASSES 4   /* scans for something still aimed at the CPU */
+#define ANSWER_US (10000000 + 20000 * (uint64_t)ncpus_possible) /* a request served */
+#define DRAIN_US 100000    /* for what its local APIC holds to be taken, and at least... */
+#define DRAIN_WINDOWS 1000 /* ...this many interrupt windows (a vCPU may not run for long) */
+#define WINDOW_PAUSES 4    /* per window: TCG takes interrupts between translated blocks */
+#define SETTLE_TRIES 20    /* msi_irq_settle calls (each waits up to 100 ms) per vector */
+#define EVACUATE_PASSES 4  /* scans for something still aimed at the CPU */
 #define NO_CPU UINT32_MAX
+#define BACKTRACE_US 200000 /* for that CPU's backtrace, before going on */
 
 /* What the caller asks of the dying CPU, served by its idle loop (hotplug_idle_serve). */
 enum request { REQ_NONE, REQ_DRAIN, REQ_PARK };
@@ -87,10 +91,12 @@ static int drain(void)
 {
     lapic_set_tpr_class(0);
     uint64_t deadline = time_deadline_us(DRAIN_US);
-    int v;
-    while ((v = lapic_highest_pending()) >= 0 && !time_after(deadline)) {
-        irq_enable();
-        cpu_relax(); /* STI's shadow ends after this instruction: the window is here */
+    for (unsigned w = 0; lapic_highest_pending() >= 0; w++) {
+        if (w >= DRAIN_WINDOWS && time_after(deadline))
+            break;
+        irq_enable(); /* STI's shadow ends after the first pause: the window is after it */
+        for (unsigned i = 0; i < WINDOW_PAUSES; i++)
+            cpu_relax();
         irq_disable();
     }
     return lapic_highest_pending();
@@ -152,8 +158,17 @@ static bool ask(unsigned n, enum request req)
                                          : cpu_state(n) == CPU_OFFLINE;
         if (answered)
             return true;
-        if (time_after(deadline))
+        if (time_after(deadline)) {
+            /* Where is it?  Its own backtrace, from its NMI handler (it is not online, so
+             * nmi_send would refuse; its IDT and NMI stack are still its own). */
+            kprintf("hotplug: cpu %u did not answer a %s request within %llu ms; its backtrace:", n,
+                    req == REQ_DRAIN ? "drain" : "park", (unsigned long long)(ANSWER_US / 1000));
+            __atomic_fetch_or(&per_cpu(n, nmi_requests), NMI_REQ_BACKTRACE, __ATOMIC_RELEASE);
+            ipi_nmi(per_cpu(n, apic_id));
+            udelay(BACKTRACE_US);
+            console_flush_pending();
             return false;
+        }
         console_flush_pending();
         cpu_relax();
     }
@@ -283,8 +298,7 @@ static unsigned move_back(unsigned n)
 static int check_cpu(unsigned n, const char *what)
 {
     if (n >= ncpus_possible || !percpu_areas[n]) {
-        kprintf("hotplug: cpu %u: no such cpu (this machine has cpus 0-%u)", n,
-                ncpus_possible - 1);
+        kprintf("hotplug: cpu %u: no such cpu (this machine has cpus 0-%u)", n, ncpus_possible - 1);
         return -HOTPLUG_NO_SUCH_CPU;
     }
     if (!n) {
@@ -335,8 +349,7 @@ int cpu_offline(unsigned n, unsigned flags)
     away_init();
     unsigned s = cpu_state(n);
     if (s != CPU_ONLINE) {
-        kprintf("hotplug: cpu %u is %s, not online; nothing to take offline", n,
-                cpu_state_name(s));
+        kprintf("hotplug: cpu %u is %s, not online; nothing to take offline", n, cpu_state_name(s));
         put_busy();
         return -HOTPLUG_WRONG_STATE;
     }
@@ -385,8 +398,7 @@ int cpu_offline(unsigned n, unsigned flags)
     if (!(flags & HOTPLUG_QUIET))
         kprintf("hotplug: cpu %u offline in %llu us: %u routes and MSI vectors moved; %u of %u "
                 "cpus online",
-                n, (unsigned long long)last.offline_us, moved, online_count(),
-                ncpus_possible);
+                n, (unsigned long long)last.offline_us, moved, online_count(), ncpus_possible);
 out:
     put_busy();
     return rc;

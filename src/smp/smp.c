@@ -481,6 +481,19 @@ int smp_start_cpu(unsigned c)
     return rc;
 }
 
+void smp_start_cpu_nowait(unsigned c)
+{
+    if (!c || c >= ncpus_possible || !trampoline_phys)
+        return;
+    struct smp_boot_entry *e = &boot_table[c - 1];
+    __atomic_store_n(&e->alive, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&per_cpu(c, state), CPU_STARTING, __ATOMIC_RELEASE);
+    send_init(e->apic_id);
+    send_sipi(e->apic_id);
+    udelay(sipi_delay());
+    send_sipi(e->apic_id);
+}
+
 void smp_park_cpu(unsigned c)
 {
     /* INIT resets the CPU to wait for a SIPI (SDM vol. 3A §9.4.1, §11.4.7.3): its local APIC
