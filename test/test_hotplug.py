@@ -97,7 +97,7 @@ def test_console_cpu_offline_and_online(vm):
                   r"3 of 4 cpus online$"), b.summary()
     assert b.find(r"^cpus:    3     3 offline ")
     assert b.find(r"^irqs: 1 of 4 cpus are not online and have no column$")
-    assert b.find(r"^smp: warning: call to cpu3, which is not online$")
+    assert b.find(r"^console: '3' is not an online cpu")
     assert b.find(r"^hotplug: cpu 3 is offline, not online; nothing to take offline$")
     assert b.find(r"^hotplug: cpu 0 is the boot cpu and stays online")
     assert b.find(r"^hotplug: cpu 9: no such cpu \(this machine has cpus 0-3\)$")
@@ -121,8 +121,9 @@ def test_panic_while_a_cpu_is_offline(vm, fault):
     assert report and re.search(r"end of report", report[-1]), b.summary()
     m = b.find(r"^panic: cpu0 stopped (\d+) of (\d+) other cpus with an NMI$")
     assert m and m.group(1) == m.group(2), b.summary()
-    want = 2 if fault == "panic_offline" else 1
-    assert int(m.group(2)) <= want, b.summary()
+    # 4 cpus, 2 offline (panic_offline); for panic_starting one of them may be online again by
+    # the time the stop is sent (then it is stopped too), or still starting (then not sent)
+    assert int(m.group(2)) == 1 if fault == "panic_offline" else int(m.group(2)) in (1, 2), b.summary()
     assert b.find(r"^panic: not sent: [12] offline cpus \(parked by INIT\)"), b.summary()
     assert not b.find(r"did not answer|not stopped within"), b.summary()
 
