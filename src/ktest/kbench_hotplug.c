@@ -32,7 +32,8 @@ KBENCH(hotplug)
     }
     irq_restore(irqs);
     if (n < HOTPLUG_ROUNDS)
-        kprintf("bench: hotplug: warning: cpu%u: round %u failed (see above); %u rounds", cpu, n, n);
+        kprintf("bench: hotplug: warning: cpu%u: round %u failed (see above); %u rounds", cpu, n,
+                n);
     if (!n)
         return;
     struct bench_figures f = bench_summarise(off, n), g = bench_summarise(on, n);

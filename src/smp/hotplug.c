@@ -102,6 +102,16 @@ static int drain(void)
     return lapic_highest_pending();
 }
 
+/* A vector still requested other than the wake IPI, which carries nothing (it only ends a hlt,
+ * and the caller's own request sends one that may land after the last window), or -1. */
+static int pending_work(void)
+{
+    for (unsigned v = NUM_VECTORS; v-- > NUM_EXCEPTIONS;)
+        if (v != VEC_IPI_WAKE && lapic_pending(v))
+            return (int)v;
+    return -1;
+}
+
 /* With interrupts off.  Nothing aims at this CPU any more; stop the timer, take what is left,
  * mask what the local APIC raises by itself, and say "parked" with the last store it makes. */
 static void park(struct percpu *pc)
@@ -109,7 +119,8 @@ static void park(struct percpu *pc)
     unsigned me = pc->cpu;
     lapic_timer_stop();
     lapic_quiesce();
-    cpus[me].left = drain(); /* the last tick, and anything that came meanwhile */
+    drain(); /* the last tick, and anything that came meanwhile */
+    cpus[me].left = pending_work();
     console_flush_pending();
     uint32_t dying = CPU_DYING;
     if (!__atomic_compare_exchange_n(&pc->state, &dying, CPU_OFFLINE, false, __ATOMIC_ACQ_REL,
