@@ -9,7 +9,7 @@ import re
 import qemu
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BENCHES = ("ipi_latency", "nmi_fanout", "irq_entry", "msi_latency")
+BENCHES = ("ipi_latency", "nmi_fanout", "irq_entry", "msi_latency", "hotplug")
 NUM = r"\d+"
 LINES = {
     "ipi_latency": rf"^bench: ipi_latency cpu=1 apic={NUM} rounds={NUM} median_cycles={NUM} p99_cycles={NUM} "
@@ -20,6 +20,8 @@ LINES = {
                  rf"ns_per_irq={NUM}( \w+={NUM})*$",
     "msi_latency": rf"^bench: msi_latency cpu=[01] apic={NUM} vector=0x[0-9a-f]{{2}} rounds={NUM} median_cycles={NUM} "
                    rf"p99_cycles={NUM} median_ns={NUM} p99_ns={NUM}$",
+    "hotplug": rf"^bench: hotplug cpus=2 cpu=1 rounds=50 offline_us_median={NUM} offline_us_p99={NUM} "
+               rf"online_us_median={NUM} online_us_p99={NUM}$",
 }
 # msi_latency measures edu's MSI on each CPU: cpu0 and cpu1 at -smp 2.
 PER_BOOT = {"msi_latency": 2}
@@ -33,7 +35,7 @@ def load_bench_tool():
 
 
 def test_kernel_benchmarks_print_their_figures(vm):
-    b = vm(cmdline="bench=" + ",".join(BENCHES), smp=2, machine="q35", timeout=30, extra_args=["-device", "edu"])
+    b = vm(cmdline="bench=" + ",".join(BENCHES), smp=2, machine="q35", timeout=90, extra_args=["-device", "edu"])
     assert b.rc == qemu.EXIT_PASS, b.summary()
     assert b.find(rf"^bench: done \({len(BENCHES)} run\)$"), b.summary()
     for name, rx in LINES.items():

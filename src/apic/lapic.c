@@ -101,6 +101,27 @@ bool lapic_pending(unsigned v)
     return lapic_read(LAPIC_IRR + (v / 32) * LAPIC_BITMAP_STRIDE) >> (v % 32) & 1;
 }
 
+/* The highest vector set in one of the 256-bit registers (IRR, ISR), from the top word down;
+ * -1 if none.  Vectors 0-15 are reserved and never set (SDM vol. 3A §11.5.2). */
+static int highest_in(unsigned reg)
+{
+    for (unsigned w = NUM_VECTORS / 32; w-- > 0;) {
+        uint32_t bits = lapic_read(reg + w * LAPIC_BITMAP_STRIDE);
+        if (bits)
+            return (int)(w * 32 + 31 - (unsigned)__builtin_clz(bits));
+    }
+    return -1;
+}
+int lapic_highest_pending(void) { return highest_in(LAPIC_IRR); }
+int lapic_highest_in_service(void) { return highest_in(LAPIC_ISR); }
+
+void lapic_quiesce(void)
+{
+    lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+    lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
+    lapic_write(LAPIC_LVT_ERROR, LVT_MASKED | VEC_APIC_ERROR);
+}
+
 /* TPR bits 7-4 are the class, 3-0 a sub-class (SDM vol. 3A figure 11-18). */
 void lapic_set_tpr_class(unsigned class) { lapic_write(LAPIC_TPR, (class & 0xf) << 4); }
 unsigned lapic_tpr_class(void) { return lapic_read(LAPIC_TPR) >> 4 & 0xf; }

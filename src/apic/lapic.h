@@ -75,6 +75,13 @@ void lapic_eoi(void);
 /* Whether `vector` is in service on this CPU (ISR bit), e.g. to decide whether it needs an EOI. */
 bool lapic_in_service(unsigned vector);
 bool lapic_pending(unsigned vector);
+/* The highest vector this CPU's local APIC holds requested (IRR) or in service (ISR), or -1. */
+int lapic_highest_pending(void);
+int lapic_highest_in_service(void);
+/* For a CPU about to park: masks LINT0, LINT1 (the host's inject-nmi arrives there) and the
+ * error LVT, so that nothing the local APIC raises by itself reaches it any more.  The timer
+ * is lapic_timer_stop()'s. */
+void lapic_quiesce(void);
 
 /* The highest APIC ID the xAPIC can address: its IDs are 8 bits and 0xff is the broadcast
  * (SDM vol. 3A §11.6.2.1); a CPU with a higher one needs x2APIC mode. */

@@ -228,6 +228,20 @@ void lapic_timer_calibrate(void)
     time_stage(STAGE_CLOCKS);
 }
 
+void lapic_timer_stop(void)
+{
+    /* Masked first, so that no tick fires between the two writes; then no count or deadline is
+     * left running (an initial count of 0 stops periodic mode, a deadline of 0 disarms
+     * TSC-deadline mode: SDM vol. 3A §11.5.4, §11.5.4.1). */
+    if (use_deadline) {
+        lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | LVT_TIMER_TSC_DEADLINE | VEC_LAPIC_TIMER);
+        wrmsr(MSR_TSC_DEADLINE, 0);
+    } else {
+        lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
+        lapic_write(LAPIC_TIMER_INITIAL, 0);
+    }
+}
+
 void lapic_timer_start(void)
 {
     if (use_deadline) {

@@ -14,6 +14,9 @@ void lapic_timer_calibrate_begin(void);
 void lapic_timer_calibrate(void);
 /* On each CPU: starts the tick. */
 void lapic_timer_start(void);
+/* On a CPU going offline: stops its tick (its lapic_timer_ticks() count stays where it was
+ * until lapic_timer_start() runs again, from cpu_init, when it comes back). */
+void lapic_timer_stop(void);
 unsigned lapic_timer_hz(void);
 /* The tick's rate on a CPU halted in its idle loop (timer.idle_hz, at most timer.hz). */
 unsigned lapic_timer_idle_hz(void);

@@ -28,7 +28,12 @@ _Static_assert(sizeof(struct tss) == 104, "64-bit TSS");
 /* Every CPU's GDT: null, kernel code, kernel data, user data, user code, TSS (16 bytes). */
 #define GDT_ENTRIES 7
 
-enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_ONLINE, CPU_FAILED };
+/* A CPU's life (docs/smp.md): ABSENT (listed, never woken), STARTING (INIT-SIPI-SIPI sent, not
+ * through cpu_init yet), ONLINE, FAILED (did not come up in time), DYING (going offline: no
+ * longer a target of anything, still running while what points at it moves away), OFFLINE
+ * (parked by INIT, waiting for a SIPI).  Every change is an atomic store or compare-exchange of
+ * `state`, so cpu_online() is the one truth. */
+enum cpu_state { CPU_ABSENT, CPU_STARTING, CPU_ONLINE, CPU_FAILED, CPU_DYING, CPU_OFFLINE };
 
 struct percpu_stack {
     uintptr_t lo, hi;
@@ -122,6 +127,24 @@ static inline bool cpu_online(unsigned n)
 {
     return n < ncpus_possible && percpu_areas[n] &&
            __atomic_load_n(&percpu_areas[n]->state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
+}
+/* The name `cpus` and the tables print for a state. */
+static inline const char *cpu_state_name(unsigned state)
+{
+    switch (state) {
+        case CPU_STARTING: return "starting";
+        case CPU_ONLINE: return "online";
+        case CPU_FAILED: return "failed";
+        case CPU_DYING: return "going-offline";
+        case CPU_OFFLINE: return "offline";
+        default: return "absent";
+    }
+}
+static inline unsigned cpu_state(unsigned n)
+{
+    return n < ncpus_possible && percpu_areas[n]
+               ? __atomic_load_n(&percpu_areas[n]->state, __ATOMIC_ACQUIRE)
+               : CPU_ABSENT;
 }
 static inline unsigned cpu_id(void) { return this_cpu_read(cpu); }
 

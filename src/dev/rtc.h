@@ -6,5 +6,7 @@
 #include "lib/compiler.h"
 
 void rtc_init(void);
+/* Periodic interrupts handled so far. */
+uint64_t rtc_irqs(void);
 
 #endif

@@ -17,6 +17,7 @@
 #include "ktest/ktest.h"
 #include "lib/string.h"
 #include "smp/cpu_init.h"
+#include "smp/hotplug.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 #include "watchdog/watchdog.h"
@@ -78,13 +79,12 @@ static void cmd_cpus(int argc, char **argv)
     (void)argc, (void)argv;
     console_lock();
     kprintf("cpus: %u online", smp_online_count());
-    kprintf("cpus: %4s %5s %-8s %-16s %-16s %-16s %s", "cpu", "apic", "state", "gs base",
+    kprintf("cpus: %4s %5s %-13s %-16s %-16s %-16s %s", "cpu", "apic", "state", "gs base",
             "kernel stack", "irq stack", "NMIs");
     for (unsigned c = 0; c < ncpus_possible; c++) {
         struct percpu *pc = percpu_areas[c];
-        static const char *const states[] = { "absent", "starting", "online", "failed" };
-        kprintf("cpus: %4u %5u %-8s %016lx %016lx %016lx %llu", c, pc->apic_id,
-                states[pc->state & 3], (unsigned long)pc, (unsigned long)pc->kernel_stack.hi,
+        kprintf("cpus: %4u %5u %-13s %016lx %016lx %016lx %llu", c, pc->apic_id,
+                cpu_state_name(cpu_state(c)), (unsigned long)pc, (unsigned long)pc->kernel_stack.hi,
                 (unsigned long)pc->irq_stack.hi, (unsigned long long)pc->nmi_count);
     }
     console_unlock();
@@ -239,6 +239,26 @@ static void cmd_tpr(int argc, char **argv)
                 class);
 }
 
+static void cmd_cpu(int argc, char **argv)
+{
+    unsigned long long n;
+    bool off = argc == 3 && !strcmp(argv[1], "offline");
+    bool on = argc == 3 && !strcmp(argv[1], "online");
+    if (!off && !on) {
+        kprintf("console: usage: cpu offline N | cpu online N");
+        return;
+    }
+    if (!number(argv[2], MAX_CPUS - 1, &n)) {
+        kprintf("console: '%s' is not a cpu number (0-%u)", argv[2], ncpus_possible - 1);
+        return;
+    }
+    /* hotplug.c prints the outcome, or why not. */
+    if (off)
+        cpu_offline((unsigned)n, 0);
+    else
+        cpu_online_again((unsigned)n, 0);
+}
+
 static void cmd_test(int argc, char **argv)
 {
     if (argc != 2) {
@@ -283,6 +303,7 @@ static const struct command commands[] = {
     { "nmi", "CPU|all", "send an NMI; each CPU reports it", cmd_nmi },
     { "backtrace", "all", "every CPU prints its registers and backtrace (NMI)", cmd_backtrace },
     { "watchdog", "", "the lockup watchdog: each CPU's ticks, checks and reports", cmd_watchdog },
+    { "cpu", "offline N", "take CPU N offline (not 0); `cpu online N` brings it back", cmd_cpu },
     { "tpr", "CPU CLASS", "set a CPU's task priority class (0-14)", cmd_tpr },
     { "test", "NAME", "run in-kernel tests (KTAP)", cmd_test },
     { "bench", "NAME", "run in-kernel benchmarks", cmd_bench },

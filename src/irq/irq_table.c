@@ -59,20 +59,30 @@ static uint64_t field(unsigned cpu, unsigned row)
 void irq_table_print(void)
 {
     static const char *const extra[] = { "NMI", "spurious", "APIC errors" };
-    unsigned n = ncpus_possible;
+    /* One column per online CPU, as Linux's /proc/interrupts: an offline CPU takes nothing,
+     * and its counts stay where they were until it is back. */
+    static unsigned cols[MAX_CPUS];
+    unsigned n = 0, gone = 0;
+    for (unsigned c = 0; c < ncpus_possible; c++) {
+        if (cpu_online(c))
+            cols[n++] = c;
+        else
+            gone++;
+    }
     char line[256], name[40];
     console_lock();
+    if (gone)
+        kprintf("irqs: %u of %u cpus are not online and have no column", gone, ncpus_possible);
     for (unsigned first = 0; first < n; first += COLUMNS) {
         unsigned last = MIN(first + COLUMNS, n);
         int o = snprintf(line, sizeof line, "irqs: %-4s %-26s", "vec", "source");
-        for (unsigned c = first; c < last; c++)
-            o += snprintf(line + o, sizeof line - (size_t)o, " %10s%-3u", "cpu", c);
+        for (unsigned i = first; i < last; i++)
+            o += snprintf(line + o, sizeof line - (size_t)o, " %10s%-3u", "cpu", cols[i]);
         kprintf("%s", line);
         for (unsigned row = 0; row < NUM_VECTORS + ARRAY_SIZE(extra); row++) {
             uint64_t any = 0;
-            for (unsigned c = 0; c < n; c++)
-                if (percpu_areas[c])
-                    any |= field(c, row);
+            for (unsigned i = 0; i < n; i++)
+                any |= field(cols[i], row);
             /* Like /proc/interrupts: every vector with a handler, counted or not yet (a table
              * printed at boot may come before the first timer tick), and any vector that was
              * taken without one. */
@@ -83,9 +93,9 @@ void irq_table_print(void)
                              row_name(row, name, sizeof name));
             else
                 o = snprintf(line, sizeof line, "irqs: %-4s %-26s", "-", extra[row - NUM_VECTORS]);
-            for (unsigned c = first; c < last; c++)
+            for (unsigned i = first; i < last; i++)
                 o += snprintf(line + o, sizeof line - (size_t)o, " %13llu",
-                              percpu_areas[c] ? (unsigned long long)field(c, row) : 0ULL);
+                              (unsigned long long)field(cols[i], row));
             kprintf("%s", line);
         }
         /* Message-signalled vectors, one row each: their vector differs from CPU to CPU, and
@@ -94,9 +104,9 @@ void irq_table_print(void)
             const struct msi_irq *m = &msi_irqs[i];
             snprintf(name, sizeof name, "%s %s", m->source, m->name);
             o = snprintf(line, sizeof line, "irqs: %-4s %-26.26s", "msi", name);
-            for (unsigned c = first; c < last; c++)
+            for (unsigned i = first; i < last; i++)
                 o += snprintf(line + o, sizeof line - (size_t)o, " %13llu",
-                              (unsigned long long)m->counts[c]);
+                              (unsigned long long)m->counts[cols[i]]);
             kprintf("%s", line);
         }
     }

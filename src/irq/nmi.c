@@ -218,4 +218,17 @@ void nmi_stop_others(void)
                 stopped++;
     } while (stopped < sent && !time_after(deadline));
     kprintf("panic: cpu%u stopped %u of %u other cpus with an NMI", me, stopped, sent);
+    /* The others are not running kernel code that could print or touch anything: offline ones
+     * wait for a SIPI, one coming up stops itself when it sees the panic (ap_main), one going
+     * offline parks from its idle loop.  Named so that a reader does not count them lost. */
+    unsigned off = 0, other = 0;
+    for (unsigned c = 0; c < ncpus_possible; c++) {
+        unsigned s = cpu_state(c);
+        off += s == CPU_OFFLINE;
+        other += c != me && s != CPU_ONLINE && s != CPU_OFFLINE;
+    }
+    if (off || other)
+        kprintf("panic: not sent: %u offline cpus (parked by INIT), %u starting, going offline or "
+                "failed",
+                off, other);
 }

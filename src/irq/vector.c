@@ -98,6 +98,11 @@ bool vector_used(unsigned cpu, unsigned v)
     return cpu < MAX_CPUS && v < NUM_VECTORS && (bit(m.system, v) || bit(m.own[cpu], v));
 }
 
+bool vector_own_taken(unsigned cpu, unsigned v)
+{
+    return cpu < MAX_CPUS && v < NUM_VECTORS && bit(m.own[cpu], v);
+}
+
 unsigned vector_free_count(unsigned cpu, enum irq_priority prio)
 {
     unsigned n = 0;

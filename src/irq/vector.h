@@ -30,6 +30,8 @@ int vector_alloc(unsigned cpu, int also, enum irq_priority prio);
 void vector_free(unsigned cpu, unsigned v);
 /* Whether `v` is taken on `cpu` (by the system or the CPU itself). */
 bool vector_used(unsigned cpu, unsigned v);
+/* Whether `v` is one of `cpu`'s own (taken by it, not by the system). */
+bool vector_own_taken(unsigned cpu, unsigned v);
 /* Free vectors of a class on a CPU. */
 unsigned vector_free_count(unsigned cpu, enum irq_priority prio);
 

@@ -8,7 +8,9 @@
 #include "irq/nmi.h"
 #include "ktest/ktest.h"
 #include "lib/string.h"
+#include "smp/bringup.h"
 #include "smp/cpu_init.h"
+#include "smp/hotplug.h"
 #include "smp/smp.h"
 #include "smp/smp_call.h"
 #include "user/user.h"
@@ -309,6 +311,29 @@ static void lockup_all_start(unsigned target)
     fault_lockup_all_spin(NULL);
 }
 
+/* panic_offline: the last two CPUs offline, then a panic; panic_starting: the same, with the
+ * second-last one coming back up (INIT-SIPI-SIPI sent, not waited for) as the panic begins.
+ * The report must be whole and count only online CPUs as ones to stop (test_hotplug.py). */
+static void offline_two(void)
+{
+    for (unsigned c = ncpus_possible; c-- > 1 && c + 2 >= ncpus_possible;)
+        cpu_offline(c, 0);
+}
+static void panic_offline(unsigned cpu)
+{
+    (void)cpu;
+    offline_two();
+    panic("panic_offline: a panic with cpus offline");
+}
+static void panic_starting(unsigned cpu)
+{
+    (void)cpu;
+    offline_two();
+    if (ncpus_possible > 2)
+        smp_start_cpu_nowait(ncpus_possible - 2);
+    panic("panic_starting: a panic while a cpu comes up");
+}
+
 static const struct {
     const char *name;
     void (*raise)(void);
@@ -338,6 +363,9 @@ static const struct {
     { "hardlockup", NULL, hardlockup_start, "hard lockup: a cpu spins with interrupts off", true },
     { "softlockup", NULL, softlockup_start, "soft lockup: a cpu spins with interrupts on", true },
     { "lockup_all", NULL, lockup_all_start, "every cpu spins with interrupts off", false },
+    { "panic_offline", NULL, panic_offline, "panic while cpus are offline", false },
+    { "panic_starting", NULL, panic_starting, "panic while one cpu is offline and one starts",
+      false },
     { "user_ac", fault_user_ac, NULL,
       "#PF: int 0x80 with AC set in ring 3 reads user memory (SMAP)", true },
 };

@@ -8,6 +8,7 @@
 #include "cpu/pat.h"
 #include "cpu/protections.h"
 #include "irq/idt.h"
+#include "smp/hotplug.h"
 #include "user/user.h"
 
 void cpu_init(struct percpu *pc)
@@ -74,6 +75,11 @@ void cpu_idle_once(bool (*more)(void))
 
 __noreturn void cpu_idle(void)
 {
-    for (;;)
-        cpu_idle_once(NULL);
+    /* The top of the idle loop is where a CPU going offline serves its requests and parks
+     * (src/smp/hotplug.c): it holds no lock and is in no handler here.  A pending request
+     * keeps cpu_idle_once from halting. */
+    for (;;) {
+        hotplug_idle_serve();
+        cpu_idle_once(hotplug_request_pending);
+    }
 }

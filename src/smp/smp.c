@@ -17,6 +17,7 @@
 #include "lib/string.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "smp/bringup.h"
 #include "smp/cpu_areas.h"
 #include "smp/cpu_init.h"
 #include "smp/trampoline.h"
@@ -49,7 +50,11 @@ static unsigned online = 1;
  * change and its count); in parallel mode the AP whose count brings `online` to all of them.
  * The BSP's own tick bounds its wait where an AP never comes. */
 static unsigned wake_first = UINT32_MAX, wake_last;
+static uint32_t wake_apic; /* the CPU that waits: the BSP at boot, the caller of smp_start_cpu */
 static uint64_t bringup_us;
+/* What the shorthand rule is decided on (shorthands_decide): the CPUs the MADT lists as
+ * enabled, and the unlisted ones that answered a SIPI. */
+static unsigned listed_cpus = 1, stray_cpus;
 
 static const char *param_bringup(const char *v)
 {
@@ -160,15 +165,20 @@ static bool trampoline_install(void)
     kprintf("smp: trampoline at %#lx (STARTUP IPI vector %#lx)%s", (unsigned long)trampoline_phys,
             (unsigned long)(trampoline_phys >> PAGE_SHIFT),
             bios_warm_reset() ? "" : "; UEFI: no BIOS warm-reset vector (CMOS 0FH, 40:67) set");
+    return true;
+}
+
+/* MP spec B.4: where an AP goes after an INIT on systems whose BIOS takes the warm-reset path
+ * (CMOS shutdown code 0AH, then a far jump through 40:67).  Set for each bring-up (at boot, and
+ * for a CPU brought back online), and undone after it (warm_reset_restore). */
+static void warm_reset_set(void)
+{
     if (!bios_warm_reset())
-        return true;
-    /* MP spec B.4: where an AP goes after an INIT on systems whose BIOS takes the warm-reset
-     * path (CMOS shutdown code 0AH, then a far jump through 40:67). */
+        return;
     cmos_write(CMOS_SHUTDOWN_STATUS, CMOS_SHUTDOWN_JMP_WARM);
     volatile uint16_t *warm = phys_to_virt(WARM_RESET_VECTOR);
     warm[0] = 0;                                /* offset */
     warm[1] = (uint16_t)(trampoline_phys >> 4); /* segment */
-    return true;
 }
 
 /* Undoes the warm-reset set-up once bring-up is over (Linux does the same after each AP): left
@@ -242,6 +252,7 @@ static bool all_settled(unsigned first, unsigned last)
 static void wait_online(unsigned first, unsigned last, uint64_t spin_us, uint64_t us)
 {
     uint64_t deadline = time_deadline_us(us), spin_end = time_deadline_us(spin_us);
+    __atomic_store_n(&wake_apic, this_cpu_read(apic_id), __ATOMIC_SEQ_CST);
     __atomic_store_n(&wake_last, last, __ATOMIC_SEQ_CST);
     __atomic_store_n(&wake_first, first, __ATOMIC_SEQ_CST);
     while (!all_settled(first, last) && !time_after(spin_end))
@@ -252,27 +263,33 @@ static void wait_online(unsigned first, unsigned last, uint64_t spin_us, uint64_
     }
 }
 
-static void start_serial(unsigned n)
+/* One AP, INIT-SIPI-SIPI and the waits: serial bring-up, and a CPU brought back online. */
+static void start_one(unsigned c)
 {
-    for (unsigned c = 1; c < n; c++) {
-        struct smp_boot_entry *e = &boot_table[c - 1];
-        per_cpu(c, state) = CPU_STARTING;
-        send_init(e->apic_id);
+    struct smp_boot_entry *e = &boot_table[c - 1];
+    __atomic_store_n(&e->alive, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&per_cpu(c, state), CPU_STARTING, __ATOMIC_RELEASE);
+    send_init(e->apic_id);
+    send_sipi(e->apic_id);
+    udelay(sipi_delay());
+    if (!READ_ONCE(e->alive)) {
         send_sipi(e->apic_id);
         udelay(sipi_delay());
-        if (!READ_ONCE(e->alive)) {
-            send_sipi(e->apic_id);
-            udelay(sipi_delay());
-        }
-        if (wait_alive(e, ALIVE_TIMEOUT_US))
-            wait_online(c, c, ONLINE_SPIN_US, ONLINE_TIMEOUT_US);
     }
+    if (wait_alive(e, ALIVE_TIMEOUT_US))
+        wait_online(c, c, ONLINE_SPIN_US, ONLINE_TIMEOUT_US);
+}
+
+static void start_serial(unsigned n)
+{
+    for (unsigned c = 1; c < n; c++)
+        start_one(c);
 }
 
 static void start_parallel(unsigned n)
 {
     for (unsigned c = 1; c < n; c++)
-        per_cpu(c, state) = CPU_STARTING;
+        __atomic_store_n(&per_cpu(c, state), CPU_STARTING, __ATOMIC_RELEASE);
     for (unsigned c = 1; c < n; c++)
         ipi_send(&(struct ipi){ .dest = boot_table[c - 1].apic_id,
                                 .delivery = DELIVERY_INIT,
@@ -296,18 +313,16 @@ static void start_parallel(unsigned n)
 
 static const char *state_name(unsigned c)
 {
-    switch (READ_ONCE(per_cpu(c, state))) {
-        case CPU_ONLINE: return "online";
-        case CPU_STARTING: return "did not start";
-        case CPU_FAILED: return "failed";
-        default: return "absent";
-    }
+    unsigned s = cpu_state(c);
+    return s == CPU_STARTING ? "did not start" : cpu_state_name(s);
 }
 
 /* The all-but-self shorthand reaches every CPU on the APIC bus: allow it only when every CPU
  * the MADT lists is online and no unlisted CPU answered (apic/ipi.c). */
 static void shorthands_decide(unsigned listed, unsigned strays)
 {
+    listed_cpus = listed;
+    stray_cpus = strays;
     unsigned up = smp_online_count();
     bool ok = up == listed && !strays;
     ipi_allow_shorthands(ok);
@@ -360,6 +375,7 @@ static void bring_up(void)
     if (!trampoline_install())
         return;
     params()->count = n - 1;
+    warm_reset_set();
 
     uint64_t t0 = time_since_boot_us();
     time_stage(STAGE_SMP_START);
@@ -429,6 +445,67 @@ __no_stack_protector __noreturn void ap_main(struct percpu *pc)
     unsigned first = __atomic_load_n(&wake_first, __ATOMIC_SEQ_CST);
     unsigned last = __atomic_load_n(&wake_last, __ATOMIC_SEQ_CST);
     if (first == last ? pc->cpu == last : now_online >= last + 1)
-        ipi_fixed(bsp_percpu.apic_id, VEC_IPI_WAKE);
+        ipi_fixed(__atomic_load_n(&wake_apic, __ATOMIC_SEQ_CST), VEC_IPI_WAKE);
+    /* A panic that began while this CPU came up did not stop it (it was not online yet): stop
+     * here, as its NMI would have, so that nothing runs on after the report. */
+    if (panic_in_progress())
+        halt_forever();
     cpu_idle();
+}
+
+int smp_start_cpu(unsigned c)
+{
+    if (!c || c >= ncpus_possible || !trampoline_phys) {
+        kprintf("smp: cpu %u cannot be started: %s", c,
+                !c                 ? "it is the BSP"
+                : !trampoline_phys ? "there is no trampoline"
+                                   : "no such cpu");
+        return -1;
+    }
+    bool irqs = irq_save();
+    warm_reset_set();
+    start_one(c);
+    warm_reset_restore();
+    uint32_t starting = CPU_STARTING;
+    int rc = 0;
+    if (__atomic_compare_exchange_n(&per_cpu(c, state), &starting, CPU_FAILED, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (READ_ONCE(boot_table[c - 1].alive))
+            kprintf("smp: cpu %u (apic %u) started but did not finish cpu_init in time", c,
+                    per_cpu(c, apic_id));
+        else
+            kprintf("smp: cpu %u (apic %u) did not start", c, per_cpu(c, apic_id));
+        rc = -1;
+    }
+    irq_restore(irqs);
+    return rc;
+}
+
+void smp_start_cpu_nowait(unsigned c)
+{
+    if (!c || c >= ncpus_possible || !trampoline_phys)
+        return;
+    struct smp_boot_entry *e = &boot_table[c - 1];
+    __atomic_store_n(&e->alive, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&per_cpu(c, state), CPU_STARTING, __ATOMIC_RELEASE);
+    send_init(e->apic_id);
+    send_sipi(e->apic_id);
+    udelay(sipi_delay());
+    send_sipi(e->apic_id);
+}
+
+void smp_park_cpu(unsigned c)
+{
+    /* INIT resets the CPU to wait for a SIPI (SDM vol. 3A §9.4.1, §11.4.7.3): its local APIC
+     * back to the power-up state, every LVT masked, software-disabled, so that it takes no
+     * interrupt, not even the host's NMI on LINT1, until it is started again. */
+    send_init(per_cpu(c, apic_id));
+    __atomic_sub_fetch(&online, 1, __ATOMIC_SEQ_CST);
+}
+
+bool smp_shorthands_update(void)
+{
+    bool ok = smp_online_count() == listed_cpus && !stray_cpus;
+    ipi_allow_shorthands(ok);
+    return ok;
 }

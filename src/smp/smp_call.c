@@ -65,15 +65,23 @@ static void lock_serving(struct spinlock *l)
     }
 }
 
-/* With interrupts off; returns holding the slot's lock. */
-static void post(unsigned cpu, smp_call_fn fn, void *arg)
+/* With interrupts off; returns holding the slot's lock, or false (not holding it) when the CPU
+ * is no longer online.  Checked again under the lock: a CPU going offline first leaves
+ * cpu_online() and then takes and drops this lock (smp_call_quiesce), so a call either was
+ * posted before, and has ended by then, or sees it is not online and is never posted. */
+static bool post(unsigned cpu, smp_call_fn fn, void *arg)
 {
     struct call_slot *s = &slots[cpu];
     lock_serving(&s->lock);
+    if (!cpu_online(cpu)) {
+        spin_unlock_raw(&s->lock);
+        return false;
+    }
     s->fn = fn;
     s->arg = arg;
     __atomic_store_n(&s->state, CALL_POSTED, __ATOMIC_RELEASE);
     ipi_fixed(per_cpu(cpu, apic_id), VEC_IPI_CALL);
+    return true;
 }
 
 static bool wait_done(unsigned cpu, uint64_t deadline)
@@ -131,7 +139,11 @@ int smp_call(unsigned cpu, smp_call_fn fn, void *arg, uint64_t timeout_us)
         return -1;
     }
     bool irqs = irq_save();
-    post(cpu, fn, arg);
+    if (!post(cpu, fn, arg)) {
+        irq_restore(irqs);
+        kprintf("smp: warning: call to cpu%u, which is not online", cpu);
+        return -1;
+    }
     irq_restore(irqs); /* wait as the caller was; this CPU's own calls are served either way */
     bool ok = wait_done(cpu, time_deadline_us(timeout_us));
     if (!ok)
@@ -150,9 +162,7 @@ unsigned smp_call_all(smp_call_fn fn, void *arg, uint64_t timeout_us)
     bool irqs = irq_save();
     lock_serving(&all_lock);
     for (unsigned c = 0; c < n; c++) {
-        posted[c] = c != me && cpu_online(c);
-        if (posted[c])
-            post(c, fn, arg);
+        posted[c] = c != me && cpu_online(c) && post(c, fn, arg);
     }
     irq_restore(irqs);
     fn(arg);
@@ -170,6 +180,14 @@ unsigned smp_call_all(smp_call_fn fn, void *arg, uint64_t timeout_us)
     spin_unlock_raw(&all_lock);
     irq_restore(irqs);
     return late;
+}
+
+void smp_call_quiesce(unsigned cpu)
+{
+    bool irqs = irq_save();
+    lock_serving(&slots[cpu].lock);
+    spin_unlock_raw(&slots[cpu].lock);
+    irq_restore(irqs);
 }
 
 int smp_run_in_idle(unsigned cpu, smp_call_fn fn, void *arg)

@@ -23,6 +23,9 @@ int smp_call(unsigned cpu, smp_call_fn fn, void *arg, uint64_t timeout_us);
  * finish in time (one warning line each). */
 unsigned smp_call_all(smp_call_fn fn, void *arg, uint64_t timeout_us);
 void smp_call_init(void);
+/* For a CPU that has left cpu_online() (going offline): returns once no call to it is posted
+ * or running; none is posted after that. */
+void smp_call_quiesce(unsigned cpu);
 /* Has `cpu` run fn(arg) from its idle loop, in task context with interrupts on (unlike
  * smp_call, whose function runs inside the call IPI's handler, at class 15).  Does not wait;
  * returns -1 if the CPU is not online or already has work. */

@@ -202,7 +202,7 @@ def _threads_by_gs():
 class CadreCpus(gdb.Command):
     """List cadre's CPUs: one line per per-CPU area in percpu_areas[0..ncpus_possible-1].
 
-Columns: CPU number, APIC ID, state (enum cpu_state: absent, starting, online, failed), the GS
+Columns: CPU number, APIC ID, state (enum cpu_state: absent, starting, online, failed, dying, offline), the GS
 base (the area's own address, which IA32_GS_BASE holds on that CPU), the stack-protector canary
 (%gs:40), the kernel and IRQ stacks (lo-hi), the IST stacks #DF, NMI, #DB, #MC (their tops, as in
 the TSS), and the gdb thread (QEMU vCPU) whose gs_base is that area, where gdb can tell.
