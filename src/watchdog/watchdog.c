@@ -485,8 +485,11 @@ void watchdog_print(void)
             continue;
         const struct wd_cpu *w = &wd[c];
         uint64_t touch = MAX(READ_ONCE(per_cpu(c, watchdog_touch_tsc)), start_tsc);
-        char buddy[16] = "none";
-        if (w->buddy.cpu != NO_CPU)
+        char buddy[32] = "none";
+        unsigned next = next_online(c);
+        if (!w->checks && next != NO_CPU) /* an idle CPU checks first a period after boot */
+            snprintf(buddy, sizeof buddy, "cpu%u (no check yet)", next);
+        else if (w->checks && w->buddy.cpu != NO_CPU)
             snprintf(buddy, sizeof buddy, "cpu%u", w->buddy.cpu);
         kprintf("watchdog: cpu%u ticks %llu; watches %s: %llu checks, the last %llu ms ago, %u "
                 "without progress; idle/console %llu ms ago; lockups hard %llu soft %llu%s",
