@@ -37,20 +37,20 @@ def test_hotplug_cycles_under_load(vm, smp):
     """200 offline/online cycles of one CPU and of every AP in turn, with the devices held in the
     leaving CPU's IRR by its TPR: every edu interrupt counted once, every COM1 byte once and in
     order, nothing taken by an offline CPU."""
-    b = vm(cmdline=f"{CYCLES},hotplug_refuses_misuse,hotplug_all_but_cpu0", smp=smp,
-           machine="q35", extra_args=["-device", "edu"], serial_input=com1_input(),
+    b = vm(cmdline=f"{CYCLES},hotplug_refuses_misuse,hotplug_all_but_cpu0,hotplug_idle_work_never_lost",
+           smp=smp, machine="q35", extra_args=["-device", "edu"], serial_input=com1_input(),
            serial_in_order=True, timeout=240)
     passed(b, "hotplug_cycle_one_cpu", "hotplug_cycle_cpus_in_turn", "hotplug_refuses_misuse",
-           "hotplug_all_but_cpu0")
+           "hotplug_all_but_cpu0", *(("hotplug_idle_work_never_lost",) if smp >= 3 else ()))
     assert b.find(r"^# 200 cycles: \d+ edu interrupts, \d+ PIT, \d+ RTC, 20000 COM1 bytes")
     assert not b.find(r"hotplug: warning|no handler on cpu|did not start|did not finish"), b.summary()
 
 
 def test_hotplug_all_but_cpu0_at_64(vm):
     """Every CPU but 0 offline and back at -smp 64 (63 parks and 63 INIT-SIPI-SIPIs)."""
-    b = vm(cmdline="test=hotplug_all_but_cpu0", smp=64, machine="q35",
+    b = vm(cmdline="test=hotplug_all_but_cpu0,hotplug_idle_work_never_lost", smp=64, machine="q35",
            extra_args=["-device", "edu"], timeout=300)
-    passed(b, "hotplug_all_but_cpu0")
+    passed(b, "hotplug_all_but_cpu0", "hotplug_idle_work_never_lost")
     assert b.find(r"^# 63 cpus offline and back")
 
 

@@ -79,7 +79,9 @@ struct percpu {
     uint32_t nmi_if_on;          /* NMI handler runs that ended with IF=1 (a bug; nmi.c) */
     uint32_t nmi_backtraces;     /* NMI_REQ_BACKTRACE requests printed (in the console's ring) */
     uint64_t spurious_count;
-    /* Work the idle loop runs in task context (smp_run_in_idle) */
+    /* Work the idle loop runs in task context (smp_run_in_idle): NULL, a function, or one of
+     * IDLE_WORK_CLAIMED (a poster is filling idle_arg in) and IDLE_WORK_RUNNING (the CPU took
+     * it; NULL again when it is done). */
     void (*idle_work)(void *);
     void *idle_arg;
     /* 1 while the idle loop sits in hlt: the tick slows down (lapic_timer.c) */
@@ -108,6 +110,9 @@ _Static_assert(__builtin_offsetof(struct percpu, nmi_swapgs_tmp) == PERCPU_NMI_S
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "user rsp");
 _Static_assert(__builtin_offsetof(struct percpu, syscall_rsp0) == PERCPU_SYSCALL_RSP0,
                "syscall rsp0");
+
+#define IDLE_WORK_CLAIMED ((void (*)(void *))1)
+#define IDLE_WORK_RUNNING ((void (*)(void *))2)
 
 #define this_cpu_ptr_gs() ((struct percpu __seg_gs *)0)
 #define this_cpu_read(field) (this_cpu_ptr_gs()->field)

@@ -51,7 +51,11 @@ void cpu_idle_once(bool (*more)(void))
     cpu_touch_watchdog();
     console_flush_pending();
     void (*work)(void *) = __atomic_load_n(&pc->idle_work, __ATOMIC_ACQUIRE);
-    if (work) {
+    /* Taken with a compare-exchange, so that a poster who finds this CPU leaving can take back
+     * work not yet taken (smp_run_in_idle), and never work that runs. */
+    if (work && work != IDLE_WORK_CLAIMED && work != IDLE_WORK_RUNNING &&
+        __atomic_compare_exchange_n(&pc->idle_work, &work, IDLE_WORK_RUNNING, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         lapic_timer_wake();
         irq_enable();
         work(pc->idle_arg);

@@ -311,3 +311,65 @@ KTEST(hotplug_refuses_misuse)
     irq_restore(irqs);
     KEXPECT(smp_call(n, nothing, NULL, SMP_CALL_TIMEOUT_US) == 0);
 }
+
+/* Idle work posted to a CPU as it goes offline is run or refused, never lost: one AP posts work
+ * to the last CPU over and over while CPU 0 takes that CPU offline and back.  Every post that
+ * smp_run_in_idle accepted must have run (smp_run_in_idle takes back work that a parking CPU
+ * will not look at again; without that, such work was dropped silently). */
+#define POST_CYCLES 100
+static volatile uint64_t posts_ran, posts_accepted;
+static volatile bool posting;
+
+static void count_post(void *arg)
+{
+    (void)arg;
+    __atomic_fetch_add(&posts_ran, 1, __ATOMIC_RELAXED);
+}
+
+static void post_loop(void *arg)
+{
+    unsigned target = (unsigned)(uintptr_t)arg;
+    while (READ_ONCE(posting)) {
+        if (smp_run_in_idle(target, count_post, NULL) == 0) {
+            __atomic_fetch_add(&posts_accepted, 1, __ATOMIC_RELAXED);
+            /* Until it ran, or was lost: the target's bring-up clears what it left. */
+            while (!smp_idle_work_done(target) && READ_ONCE(posting))
+                cpu_relax();
+        }
+        cpu_relax();
+    }
+}
+
+KTEST(hotplug_idle_work_never_lost)
+{
+    if (smp_online_count() < 3) {
+        ktest_skip("needs three CPUs: the controller, a poster and a target");
+        return;
+    }
+    unsigned target = ncpus_possible - 1, poster = ncpus_possible - 2;
+    posts_ran = posts_accepted = 0;
+    posting = true;
+    if (smp_run_in_idle(poster, post_loop, (void *)(uintptr_t)target)) {
+        KEXPECTF(false, "cpu%u has idle work already", poster);
+        return;
+    }
+    unsigned bad = 0;
+    for (unsigned i = 0; i < POST_CYCLES && !bad; i++) {
+        if (cpu_offline(target, HOTPLUG_QUIET) || cpu_online_again(target, HOTPLUG_QUIET))
+            bad++;
+        console_flush_pending();
+    }
+    KEXPECTF(!bad, "cpu%u did not go offline and back", target);
+    /* The last post runs on the target, now online, or is refused. */
+    uint64_t deadline = time_deadline_us(ARRIVAL_US);
+    while (!smp_idle_work_done(target) && !time_after(deadline))
+        cpu_relax();
+    posting = false;
+    KEXPECTF(smp_wait_idle_work(poster, ARRIVAL_US), "cpu%u did not stop posting", poster);
+    ktest_log("%llu posts accepted, %llu ran, over %u offline/online cycles of cpu%u",
+              (unsigned long long)posts_accepted, (unsigned long long)posts_ran, POST_CYCLES,
+              target);
+    KEXPECTF(posts_ran == posts_accepted, "%llu posts accepted but %llu ran: %llu lost",
+             (unsigned long long)posts_accepted, (unsigned long long)posts_ran,
+             (unsigned long long)(posts_accepted - posts_ran));
+}

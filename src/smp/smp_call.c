@@ -195,10 +195,21 @@ int smp_run_in_idle(unsigned cpu, smp_call_fn fn, void *arg)
     if (!cpu_online(cpu))
         return -1;
     struct percpu *pc = percpu_areas[cpu];
-    if (READ_ONCE(pc->idle_work))
+    void (*none)(void *) = NULL;
+    /* Claimed first, so that two posters cannot both fill idle_arg in. */
+    if (!__atomic_compare_exchange_n(&pc->idle_work, &none, IDLE_WORK_CLAIMED, false,
+                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
         return -1;
     pc->idle_arg = arg;
-    __atomic_store_n(&pc->idle_work, fn, __ATOMIC_RELEASE);
+    __atomic_store_n(&pc->idle_work, fn, __ATOMIC_SEQ_CST);
+    /* A CPU that started going offline meanwhile may park without looking at its work again
+     * (src/smp/hotplug.c).  The store above comes before this load in one total order with the
+     * controller's state store and the parking CPU's look at idle_work: either the state seen
+     * here is online and the CPU runs the work before it parks, or the work is taken back here,
+     * unless it was already taken, and then it runs. */
+    if (!cpu_online(cpu) && __atomic_compare_exchange_n(&pc->idle_work, &fn, NULL, false,
+                                                        __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        return -1;
     if (cpu != cpu_id())
         ipi_fixed(pc->apic_id, VEC_IPI_WAKE); /* out of hlt */
     return 0;
