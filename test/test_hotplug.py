@@ -16,6 +16,8 @@ COM1_BYTES = 20000  # COM1_BYTES in src/smp/hotplug_tests.c
 COM1_PROMPT = rf"^hotplug: send {COM1_BYTES} numbered bytes now$"
 COM1_PATTERN = bytes(i & 0xff for i in range(COM1_BYTES))
 CYCLES = "test=hotplug_cycle_one_cpu,hotplug_cycle_cpus_in_turn"
+# The cycle tests' length and the host's COM1 stream, which test=all runs without (short).
+OPTS = "hotplug.cycles=200 hotplug.com1=1"
 
 
 def com1_input(n=2):
@@ -37,7 +39,7 @@ def test_hotplug_cycles_under_load(vm, smp):
     """200 offline/online cycles of one CPU and of every AP in turn, with the devices held in the
     leaving CPU's IRR by its TPR: every edu interrupt counted once, every COM1 byte once and in
     order, nothing taken by an offline CPU."""
-    b = vm(cmdline=f"{CYCLES},hotplug_refuses_misuse,hotplug_all_but_cpu0,hotplug_idle_work_never_lost",
+    b = vm(cmdline=f"{CYCLES},hotplug_refuses_misuse,hotplug_all_but_cpu0,hotplug_idle_work_never_lost {OPTS}",
            smp=smp, machine="q35", extra_args=["-device", "edu"], serial_input=com1_input(),
            serial_in_order=True, timeout=240)
     passed(b, "hotplug_cycle_one_cpu", "hotplug_cycle_cpus_in_turn", "hotplug_refuses_misuse",
@@ -72,7 +74,7 @@ def test_hotplug_with_host_nmis(vm):
         threading.Thread(target=run, daemon=True).start()
 
     try:
-        b = vm(cmdline="test=hotplug_cycle_cpus_in_turn", smp=4, machine="q35",
+        b = vm(cmdline=f"test=hotplug_cycle_cpus_in_turn {OPTS}", smp=4, machine="q35",
                extra_args=["-device", "edu"], serial_input=com1_input(1),
                on_match=[(r"^hotplug: send", storm)], timeout=240)
     finally:
@@ -132,7 +134,7 @@ def test_panic_while_a_cpu_is_offline(vm, fault):
 def test_hotplug_under_kvm_x2apic(vm):
     """The cycles under KVM in x2APIC mode (intel-iommu with eim, as test_smp's 288-CPU boot):
     INIT leaves x2APIC mode on (IA32_APIC_BASE is not reset by INIT), and the AP comes back in it."""
-    b = vm(cmdline=f"{CYCLES},hotplug_all_but_cpu0", smp=4, accel="kvm",
+    b = vm(cmdline=f"{CYCLES},hotplug_all_but_cpu0 {OPTS}", smp=4, accel="kvm",
            machine="q35,accel=kvm,kernel-irqchip=split", serial_input=com1_input(),
            serial_in_order=True, timeout=400,
            extra_args=["-device", "intel-iommu,intremap=on,eim=on", "-device", "edu"])
