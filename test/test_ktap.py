@@ -23,8 +23,10 @@ DEVICES = ["-device", "edu", "-device", "virtio-rng-pci"]
     ("q35", "uefi", 1), ("q35", "uefi", 4), ("q35", "uefi", 64), ("q35", "uefi", 255),
 ])
 def test_ktap_all_pass(vm, machine, firmware, smp):
+    # test=all itself runs for a minute or more on a loaded host (bounded waits add up): two
+    # more minutes than the boot's default, still a bound for a kernel that hangs.
     b = vm(machine=machine, cmdline="test=all", serial_input=[SERIAL_PROMPT], firmware=firmware, smp=smp, extra_args=DEVICES,
-           mem="256M" if smp > 16 else "128M")
+           mem="256M" if smp > 16 else "128M", timeout=qemu.default_timeout(smp, "tcg", firmware) + 120)
     k = b.ktap()
     assert k.version == 1, b.summary()
     assert k.plan is not None, b.summary()
