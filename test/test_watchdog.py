@@ -144,12 +144,8 @@ def test_lockups_under_kvm(vm):
 
 
 @pytest.mark.kvm
-@pytest.mark.xfail(reason="open problem: on this machine's paravirtual KVM (kvm_pvm, split irqchip) the "
-                          "HPET's NMI through the I/O APIC was never seen: no report within 240 s "
-                          "(docs/watchdog.md)", strict=False)
 def test_lockup_all_under_kvm(vm):
-    """Under KVM at -smp 8: every CPU stuck, seen by the HPET NMI watchdog.  Left out of make test
-    (GNUmakefile, KVM_PYTEST_IN_TEST): it fails here, after its whole timeout."""
+    """Under KVM at -smp 8: every CPU stuck, seen by the HPET NMI watchdog."""
     b = vm(cmdline=f"test=fault:lockup_all watchdog=all {HARD}", smp=8, accel="kvm",
            machine="q35,accel=kvm,kernel-irqchip=split", timeout=240)
     check_lockup_all(b, 8)
