@@ -49,11 +49,7 @@ def test_hard_lockup_buddy(vm, smp, cpu):
     assert b.find(r"seen by the buddy check on cpu"), b.summary()
 
 
-@pytest.mark.parametrize("smp,cpu", [(2, 1), (8, 7)])
-def test_soft_lockup(vm, smp, cpu):
-    """A CPU spinning with interrupts on: its own tick sees that it has not been back to its
-    idle loop or the console, and prints the frame it interrupted."""
-    b = vm(cmdline=f"test=fault:softlockup@{cpu} {SOFT}", smp=smp, timeout=120)
+def check_soft(b: qemu.Boot, cpu: int) -> None:
     assert b.rc == qemu.EXIT_PASS, b.summary()
     reports = b.findall(r"^watchdog: soft lockup on cpu(\d+) \(stuck for \d+ ms")
     assert [int(m.group(1)) for m in reports] == [cpu], f"want one report, of cpu{cpu}\n{b.summary()}"
@@ -61,6 +57,13 @@ def test_soft_lockup(vm, smp, cpu):
     assert b.find(rf"^watchdog: cpu{cpu} soft lockup ended after \d+ ms"), b.summary()
     assert b.find(rf"^test: softlockup: cpu{cpu} spun, and 1 lockup report\(s\) named it"), b.summary()
     assert not b.find(r"^watchdog: hard lockup"), b.summary()
+
+
+@pytest.mark.parametrize("smp,cpu", [(2, 1), (8, 7)])
+def test_soft_lockup(vm, smp, cpu):
+    """A CPU spinning with interrupts on: its own tick sees that it has not been back to its
+    idle loop or the console, and prints the frame it interrupted."""
+    check_soft(vm(cmdline=f"test=fault:softlockup@{cpu} {SOFT}", smp=smp, timeout=120), cpu)
 
 
 def check_lockup_all(b: qemu.Boot, smp: int) -> None:
@@ -135,12 +138,20 @@ def test_hard_lockup_panic(vm):
 
 
 @pytest.mark.kvm
-def test_lockups_under_kvm(vm):
-    """Under KVM at -smp 8: a hard lockup reported by the buddy (one boot: KVM boots are slow
-    here)."""
-    b = vm(cmdline=f"test=fault:hardlockup@7 {HARD}", smp=8, accel="kvm",
+@pytest.mark.parametrize("smp", [2, 8, 64])
+def test_lockups_under_kvm(vm, smp):
+    """Under KVM: a hard lockup of the last CPU reported by the buddy, at -smp 2, 8 and 64."""
+    b = vm(cmdline=f"test=fault:hardlockup@{smp - 1} {HARD}", smp=smp, accel="kvm",
+           machine="q35,accel=kvm,kernel-irqchip=split", mem="256M", timeout=240)
+    check_hard(b, smp - 1)
+
+
+@pytest.mark.kvm
+def test_soft_lockup_under_kvm(vm):
+    """Under KVM at -smp 8: a soft lockup of cpu3, seen by its own tick."""
+    b = vm(cmdline=f"test=fault:softlockup@3 {SOFT}", smp=8, accel="kvm",
            machine="q35,accel=kvm,kernel-irqchip=split", timeout=240)
-    check_hard(b, 7)
+    check_soft(b, 3)
 
 
 @pytest.mark.kvm
