@@ -235,7 +235,9 @@ static void mover(void *arg)
     unsigned next = 0;
     while (!READ_ONCE(mover_stop)) {
         next = (next + 1) % ncpus_possible;
-        if (!msi_can_target(next))
+        /* Not the CPU it is on: msi_irq_set_affinity returns 0 there without a move, which
+         * would count as one (after 3 refusals in a row at -smp 4, `next` comes round to it). */
+        if (!msi_can_target(next) || next == READ_ONCE(mover_irq->cpu))
             continue;
         int rc = msi_irq_set_affinity(mover_irq, next);
         if (!rc)
