@@ -66,6 +66,16 @@ def test_soft_lockup(vm, smp, cpu):
     check_soft(vm(cmdline=f"test=fault:softlockup@{cpu} {SOFT}", smp=smp, timeout=120), cpu)
 
 
+def test_watchdog_raises_the_idle_tick(vm):
+    """A period under a second raises timer.idle_hz to one tick a period, on CPUs that were
+    already idling at the old rate too (apic_timer_idle_tick checks the idle AP's count)."""
+    b = vm(cmdline="test=apic_timer_idle_tick watchdog.period_ms=250", smp=2, timeout=120)
+    assert b.find(r"^apic: an idle cpu ticks at 4 Hz now$"), b.summary()
+    k = b.ktap()
+    assert b.rc == qemu.EXIT_PASS and k.passed, k.describe()
+    assert [t.name for t in k.tests if not t.skipped] == ["apic_timer_idle_tick"], k.describe()
+
+
 def check_lockup_all(b: qemu.Boot, smp: int) -> None:
     assert b.find(r"^watchdog: nmi: source HPET comparator \d+ on GSI \d+, NMI delivery to cpu0"), b.summary()
     assert b.rc == qemu.EXIT_PANIC, b.summary()

@@ -397,6 +397,11 @@ KTEST(apic_timer_idle_tick)
     KEXPECTF(lapic_timer_ticks(cpu) != t0, "idle cpu%u took no tick at all", cpu);
     uint64_t full = (uint64_t)hz * IDLE_WINDOW_US / 1000000,
              slow = (uint64_t)idle_hz * IDLE_WINDOW_US / 1000000;
+    /* And not slower than asked (a third of it at most, where that is a count worth checking):
+     * an idle_hz raised after the CPU went idle (lapic_timer_idle_hz_at_least) must reach it. */
+    KEXPECTF(slow < 8 || idle * 4 >= slow,
+             "idle cpu%u took %llu ticks in %u ms: under a quarter of timer.idle_hz's %llu", cpu,
+             (unsigned long long)idle, IDLE_WINDOW_US / 1000, (unsigned long long)slow);
     KEXPECTF(idle <= MAX(full / 4, 4 * slow + 1),
              "idle cpu%u took %llu ticks in %u ms: the full tick's %llu, not timer.idle_hz's "
              "%llu",

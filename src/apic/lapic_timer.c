@@ -19,7 +19,10 @@
 static unsigned hz = HZ_DEFAULT;
 static unsigned idle_hz = IDLE_HZ_DEFAULT; /* at most hz: lapic_timer_calibrate clamps it */
 static uint64_t idle_period_tsc;
-static bool slowed[MAX_CPUS]; /* the CPU's next tick is idle_hz away */
+/* The rate each CPU's timer is set for now: hz, or idle_hz while the CPU idles (0: not started).
+ * A rate, not a flag, so that an idle_hz raised later (lapic_timer_idle_hz_at_least) reaches
+ * the CPUs that are idling at the old one. */
+static unsigned tick_hz[MAX_CPUS];
 static bool allow_deadline = true;
 static bool use_deadline;
 static uint64_t rate_hz;      /* timer counts per second, after the divider */
@@ -119,14 +122,15 @@ void lapic_timer_interrupt(const struct regs *r)
     __atomic_store_n(&ticks[cpu], ticks[cpu] + 1, __ATOMIC_RELEASE);
     /* Idle: this tick woke the hlt itself, with no other handler under it. */
     bool idle = this_cpu_read(idle_halted) && this_cpu_read(irq_count) == 1;
+    unsigned want = idle ? READ_ONCE(idle_hz) : hz;
     if (use_deadline) {
-        slowed[cpu] = idle;
+        tick_hz[cpu] = want;
         wrmsr(MSR_TSC_DEADLINE, rdtsc() + (idle ? READ_ONCE(idle_period_tsc) : period_tsc));
-    } else if (rate_hz && idle != slowed[cpu]) {
+    } else if (rate_hz && want != tick_hz[cpu]) {
         /* A new initial count takes effect at once and is reloaded from then on (SDM vol. 3A
-         * §11.5.4): one write each way, none while the state stays. */
-        slowed[cpu] = idle;
-        lapic_write(LAPIC_TIMER_INITIAL, initial_count(idle ? READ_ONCE(idle_hz) : hz));
+         * §11.5.4): one write when the rate changes, none while it stays. */
+        tick_hz[cpu] = want;
+        lapic_write(LAPIC_TIMER_INITIAL, initial_count(want));
     }
     void (*hook)(const struct regs *) = __atomic_load_n(&tick_hook, __ATOMIC_ACQUIRE);
     if (hook)
@@ -137,8 +141,8 @@ void lapic_timer_wake(void)
 {
     unsigned cpu = cpu_id();
     bool irqs = irq_save(); /* the tick must not run between the check and the write */
-    if (slowed[cpu]) {
-        slowed[cpu] = false;
+    if (tick_hz[cpu] && tick_hz[cpu] != hz) {
+        tick_hz[cpu] = hz;
         if (use_deadline)
             wrmsr(MSR_TSC_DEADLINE, rdtsc() + period_tsc);
         else if (rate_hz)
@@ -233,6 +237,7 @@ void lapic_timer_stop(void)
     /* Masked first, so that no tick fires between the two writes; then no count or deadline is
      * left running (an initial count of 0 stops periodic mode, a deadline of 0 disarms
      * TSC-deadline mode: SDM vol. 3A §11.5.4, §11.5.4.1). */
+    tick_hz[cpu_id()] = 0; /* lapic_timer_wake leaves a stopped timer alone */
     if (use_deadline) {
         lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | LVT_TIMER_TSC_DEADLINE | VEC_LAPIC_TIMER);
         wrmsr(MSR_TSC_DEADLINE, 0);
@@ -244,6 +249,7 @@ void lapic_timer_stop(void)
 
 void lapic_timer_start(void)
 {
+    tick_hz[cpu_id()] = hz;
     if (use_deadline) {
         lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | VEC_LAPIC_TIMER);
         /* The LVT write must be seen before the deadline write (SDM vol. 3A §11.5.4.1). */
@@ -252,7 +258,6 @@ void lapic_timer_start(void)
     } else if (rate_hz) {
         lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
         lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | VEC_LAPIC_TIMER);
-        slowed[cpu_id()] = false;
         lapic_write(LAPIC_TIMER_INITIAL, initial_count(hz));
     }
 }
