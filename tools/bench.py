@@ -290,6 +290,22 @@ def table(columns: list[str], rows: list[dict], markdown: bool = False) -> str:
     return "\n".join([line(columns)] + [line(r) for r in cells])
 
 
+def per_target_rows(records: list[dict]) -> list[dict]:
+    """One row per (accel, APIC mode, -smp, bring-up) of a per-target benchmark: how many target
+    CPUs, and the spread of their median and p99 figures."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        groups.setdefault((r["accel"], r["apic_mode"], int(r["smp"]), r["bringup"]), []).append(r)
+    rows = []
+    for (accel, mode, n, bringup), rs in sorted(groups.items()):
+        med = [int(r["median_ns"]) for r in rs]
+        p99 = [int(r["p99_ns"]) for r in rs]
+        rows.append({"accel": accel, "apic_mode": mode, "smp": n, "bringup": bringup, "targets": len(rs),
+                     "median_ns (min/med/max over targets)": f"{min(med)} / {int(statistics.median(med))} / {max(med)}",
+                     "p99_ns (min/med/max)": f"{min(p99)} / {int(statistics.median(p99))} / {max(p99)}"})
+    return rows
+
+
 def summary_tables(data: dict[str, list[dict]], markdown: bool = False) -> list[tuple[str, str]]:
     """(title, table) pairs: everything, with ipi_latency folded to one row per boot."""
     out = []
@@ -302,32 +318,11 @@ def summary_tables(data: dict[str, list[dict]], markdown: bool = False) -> list[
         cols = ["accel", "mode", "smp", "boots"] + [f"{k}_us" for k in STAGES] + ["wall_ready_s"]
         out.append(("boot stages, us since entry (median of the boots; wall: QEMU's start to `ready`, s)",
                     table(cols, rows, markdown)))
-    if data["ipi_latency"]:
-        groups: dict[tuple, list[dict]] = {}
-        for r in data["ipi_latency"]:
-            groups.setdefault((r["accel"], r["apic_mode"], int(r["smp"]), r["bringup"]), []).append(r)
-        rows = []
-        for (accel, mode, n, bringup), rs in sorted(groups.items()):
-            med = [int(r["median_ns"]) for r in rs]
-            p99 = [int(r["p99_ns"]) for r in rs]
-            rows.append({"accel": accel, "apic_mode": mode, "smp": n, "bringup": bringup, "targets": len(rs),
-                         "median_ns (min/med/max over targets)": f"{min(med)} / {int(statistics.median(med))} / {max(med)}",
-                         "p99_ns (min/med/max)": f"{min(p99)} / {int(statistics.median(p99))} / {max(p99)}"})
-        out.append(("IPI round trip cpu0 -> cpuK -> cpu0 (per-target figures in ipi_latency.csv)",
-                    table(list(rows[0].keys()), rows, markdown)))
-    if data.get("msi_latency"):
-        groups = {}
-        for r in data["msi_latency"]:
-            groups.setdefault((r["accel"], r["apic_mode"], int(r["smp"]), r["bringup"]), []).append(r)
-        rows = []
-        for (accel, mode, n, bringup), rs in sorted(groups.items()):
-            med = [int(r["median_ns"]) for r in rs]
-            p99 = [int(r["p99_ns"]) for r in rs]
-            rows.append({"accel": accel, "apic_mode": mode, "smp": n, "bringup": bringup, "targets": len(rs),
-                         "median_ns (min/med/max over targets)": f"{min(med)} / {int(statistics.median(med))} / {max(med)}",
-                         "p99_ns (min/med/max)": f"{min(p99)} / {int(statistics.median(p99))} / {max(p99)}"})
-        out.append(("MSI latency: edu raise write on cpu0 -> handler on cpuK (per-target figures in msi_latency.csv)",
-                    table(list(rows[0].keys()), rows, markdown)))
+    for name, title in (("ipi_latency", "IPI round trip cpu0 -> cpuK -> cpu0"),
+                        ("msi_latency", "MSI latency: edu raise write on cpu0 -> handler on cpuK")):
+        if data.get(name):
+            rows = per_target_rows(data[name])
+            out.append((f"{title} (per-target figures in {name}.csv)", table(list(rows[0].keys()), rows, markdown)))
     if data.get("hotplug"):
         cols = ["accel", "apic_mode", "smp", "bringup", "cpu", "rounds", "offline_us_median", "offline_us_p99",
                 "online_us_median", "online_us_p99"]
