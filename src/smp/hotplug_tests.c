@@ -399,12 +399,13 @@ KTEST(hotplug_idle_work_never_lost)
         console_flush_pending();
     }
     KEXPECTF(!bad, "cpu%u did not go offline and back", target);
-    /* The last post runs on the target, now online, or is refused. */
+    /* The poster stops first, then its last post, accepted by the target now online, runs:
+     * compared before that, a post in flight would count as lost. */
+    posting = false;
+    KEXPECTF(smp_wait_idle_work(poster, ARRIVAL_US), "cpu%u did not stop posting", poster);
     uint64_t deadline = time_deadline_us(ARRIVAL_US);
     while (!smp_idle_work_done(target) && !time_after(deadline))
         cpu_relax();
-    posting = false;
-    KEXPECTF(smp_wait_idle_work(poster, ARRIVAL_US), "cpu%u did not stop posting", poster);
     ktest_log("%llu posts accepted, %llu ran, over %u offline/online cycles of cpu%u",
               (unsigned long long)posts_accepted, (unsigned long long)posts_ran, POST_CYCLES,
               target);
