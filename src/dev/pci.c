@@ -212,6 +212,39 @@ static int read_bars(struct pci_dev *d, unsigned nbars)
     return 0;
 }
 
+static void read_config(const struct pci_dev *d, uint8_t cfg[PCI_CFG_SIZE])
+{
+    for (unsigned off = 0; off < PCI_CFG_SIZE; off += 4) {
+        uint32_t v = pci_read32(d, off);
+        memcpy(cfg + off, &v, 4);
+    }
+}
+
+bool pci_size_bars(struct pci_dev *d)
+{
+    if (d->skipped)
+        return false;
+    if (d->bars_sized)
+        return true;
+    d->bars_sized = true;
+    unsigned type = d->header & PCI_HEADER_TYPE_MASK;
+    if (read_bars(d, type == PCI_HEADER_NORMAL ? PCI_BARS : PCI_BRIDGE_BARS) < 0) {
+        d->skipped = true;
+        kprintf("pci: warning: %s: %s; device skipped", d->bdf, d->why);
+        return false;
+    }
+    unsigned off = pci_cap_find(d->caps, d->ncaps, PCI_CAP_ID_MSIX);
+    if (off) {
+        uint8_t cfg[PCI_CFG_SIZE];
+        read_config(d, cfg);
+        char why[PCI_WHY_LEN];
+        d->has_msix = !pci_msix_parse(cfg, off, d->bars, &d->msix, why, sizeof why);
+        if (!d->has_msix) /* the rest of the function is usable */
+            kprintf("pci: warning: %s: %s; that capability is not used", d->bdf, why);
+    }
+    return true;
+}
+
 static void read_function(const struct pci_access *a, struct pci_dev *d, unsigned bus, unsigned dev,
                           unsigned fn)
 {
@@ -220,10 +253,7 @@ static void read_function(const struct pci_access *a, struct pci_dev *d, unsigne
         .access = a, .bus = (uint8_t)bus, .dev = (uint8_t)dev, .fn = (uint8_t)fn
     };
     snprintf(d->bdf, sizeof d->bdf, "%02x:%02x.%x", bus, dev, fn);
-    for (unsigned off = 0; off < PCI_CFG_SIZE; off += 4) {
-        uint32_t v = a->read(a->ctx, bus, dev, fn, off);
-        memcpy(cfg + off, &v, 4);
-    }
+    read_config(d, cfg);
     d->vendor = (uint16_t)(cfg[PCI_VENDOR_ID] | cfg[PCI_VENDOR_ID + 1] << 8);
     d->device = (uint16_t)(cfg[PCI_DEVICE_ID] | cfg[PCI_DEVICE_ID + 1] << 8);
     d->class = cfg[PCI_CLASS];
@@ -241,25 +271,25 @@ static void read_function(const struct pci_access *a, struct pci_dev *d, unsigne
     if (type != PCI_HEADER_NORMAL && type != PCI_HEADER_BRIDGE) {
         snprintf(d->why, sizeof d->why, "header type %u is not one cadre reads", type);
         d->skipped = true;
-    } else if (read_bars(d, type == PCI_HEADER_NORMAL ? PCI_BARS : PCI_BRIDGE_BARS) < 0 ||
-               (d->ncaps = pci_caps_walk(cfg, d->caps, d->why, sizeof d->why)) < 0) {
+    } else if ((d->ncaps = pci_caps_walk(cfg, d->caps, d->why, sizeof d->why)) < 0) {
         d->skipped = true;
     }
     if (!d->skipped) {
         unsigned off = pci_cap_find(d->caps, d->ncaps, PCI_CAP_ID_MSI);
-        if (off)
-            d->has_msi = !pci_msi_parse(cfg, off, &d->msi, d->why, sizeof d->why);
-        off = pci_cap_find(d->caps, d->ncaps, PCI_CAP_ID_MSIX);
-        if (off)
-            d->has_msix = !pci_msix_parse(cfg, off, d->bars, &d->msix, d->why, sizeof d->why);
-        if (d->why[0]) /* an MSI or MSI-X capability that did not parse: the rest is usable */
+        if (off && pci_msi_parse(cfg, off, &d->msi, d->why, sizeof d->why)) {
+            /* an MSI capability that did not parse: the rest is usable */
             kprintf("pci: warning: %s: %s; that capability is not used", d->bdf, d->why);
+            d->why[0] = '\0';
+        } else {
+            d->has_msi = off != 0;
+        }
     } else {
         if (d->ncaps < 0)
             d->ncaps = 0;
         kprintf("pci: warning: %s: %s; device skipped", d->bdf, d->why);
     }
-    if (!d->skipped && d->int_pin && !d->has_msi && !d->has_msix)
+    if (!d->skipped && d->int_pin && !d->has_msi &&
+        !pci_cap_find(d->caps, d->ncaps, PCI_CAP_ID_MSIX))
         kprintf("pci: %s has no MSI or MSI-X; its INTx pin INT%c# is not routed: without an AML "
                 "interpreter "
                 "cadre cannot read the ACPI _PRT that says where it goes",
@@ -357,7 +387,8 @@ void pci_init(void)
 struct pci_dev *pci_find(uint16_t vendor, uint16_t device)
 {
     for (unsigned i = 0; i < pci_ndevs; i++)
-        if (!pci_devs[i].skipped && pci_devs[i].vendor == vendor && pci_devs[i].device == device)
+        if (pci_devs[i].vendor == vendor && pci_devs[i].device == device &&
+            pci_size_bars(&pci_devs[i]))
             return &pci_devs[i];
     return NULL;
 }
@@ -374,6 +405,8 @@ static const char *bar_kind(const struct pci_bar *b)
 
 void pci_print(void)
 {
+    for (unsigned i = 0; i < pci_ndevs; i++)
+        pci_size_bars(&pci_devs[i]); /* its warning, if any, comes before the list */
     console_lock();
     kprintf("pci: %u functions through %s", pci_ndevs, pci_access_name());
     for (unsigned i = 0; i < pci_ndevs; i++) {

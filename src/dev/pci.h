@@ -1,8 +1,9 @@
 /* PCI enumeration (docs/pci.md): configuration space through ECAM where the ACPI MCFG table
  * gives a window (q35), else through ports 0xCF8/0xCFC (pc; PCI 3.0 §3.2.2.3.2); every
  * function of every bus reached from bus 0 is read once at boot, printed, and kept with its
- * BARs and capabilities.  A function whose configuration space cannot be trusted (a
- * capability list that loops or points outside, a BAR of size 0) gets a line and is skipped. */
+ * capabilities.  Its BARs are sized later, when a driver finds it or the console lists it: the
+ * scan only reads.  A function whose configuration space cannot be trusted (a capability list
+ * that loops or points outside, a BAR of size 0) gets a line and is skipped. */
 #ifndef CADRE_PCI_H
 #define CADRE_PCI_H
 
@@ -29,10 +30,11 @@ struct pci_dev {
     uint16_t vendor, device;
     uint8_t class, subclass, prog_if, header, int_pin;
     const char *what;
-    struct pci_bar bars[PCI_BARS];
+    struct pci_bar bars[PCI_BARS]; /* valid once bars_sized */
+    bool bars_sized;
     struct pci_cap caps[PCI_MAX_CAPS];
     int ncaps;
-    bool has_msi, has_msix;
+    bool has_msi, has_msix; /* has_msix: once bars_sized (its table must fit its BAR) */
     struct pci_msi_cap msi;
     struct pci_msix_cap msix;
     bool skipped; /* its configuration space did not parse: no driver gets it */
@@ -62,7 +64,13 @@ uint16_t pci_read16(const struct pci_dev *d, unsigned off);
 void pci_write32(const struct pci_dev *d, unsigned off, uint32_t v);
 void pci_write16(const struct pci_dev *d, unsigned off, uint16_t v);
 
-/* The first function not skipped with this vendor and device ID, or NULL. */
+/* Sizes d's BARs, once, and checks its MSI-X table and pending bits against them.  Sizing
+ * writes the command register and the BARs, and a hypervisor may rebuild its memory map for
+ * each such write (about 20 ms each under TCG at -smp 255, docs/performance.md), so only what
+ * a driver finds or the console lists is sized.  false, with a `pci: warning:` line, where a
+ * BAR cannot be used: the function is skipped from then on. */
+bool pci_size_bars(struct pci_dev *d);
+/* The first function not skipped with this vendor and device ID, its BARs sized, or NULL. */
 struct pci_dev *pci_find(uint16_t vendor, uint16_t device);
 /* The console's `pci`: every function with its BARs and capabilities. */
 void pci_print(void);

@@ -10,6 +10,8 @@
 
 KTEST(pci_enumerated)
 {
+    for (unsigned i = 0; i < pci_ndevs; i++)
+        pci_size_bars(&pci_devs[i]); /* as `pci` does: a BAR that cannot be used skips it */
     KEXPECTF(pci_ndevs > 0, "no PCI function found through %s", pci_access_name());
     if (!pci_ndevs)
         return;
@@ -69,6 +71,7 @@ static struct fake_fn {
     uint32_t bar_mask[PCI_BARS];
     bool probing[PCI_BARS];
 } fake[FAKE_FNS];
+static unsigned fake_writes;
 
 static uint32_t fake_read(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsigned off)
 {
@@ -89,6 +92,7 @@ static void fake_write(void *ctx, unsigned bus, unsigned dev, unsigned fn, unsig
     (void)ctx;
     if (bus || fn || dev >= FAKE_FNS)
         return;
+    fake_writes++;
     struct fake_fn *f = &fake[dev];
     unsigned bar = (off - PCI_BAR0) / 4;
     if (off >= PCI_BAR0 && bar < PCI_BARS) {
@@ -137,6 +141,8 @@ KTEST(pci_bad_input_skipped)
     fake[4].cfg[0xfc + PCI_CAP_ID] = PCI_CAP_ID_VENDOR;
     unsigned n = pci_scan(&fake_access, found, ARRAY_SIZE(found));
     KEXPECTF(n == FAKE_FNS, "%u functions of %u found", n, FAKE_FNS);
+    for (unsigned i = 0; i < n; i++)
+        pci_size_bars(&found[i]); /* what a driver's pci_find does */
     static const char *const want[FAKE_FNS] = {
         NULL,
         "capability list loops: 0x40 at 0x61 points back to 0x40",
@@ -158,6 +164,30 @@ KTEST(pci_bad_input_skipped)
              (unsigned long long)found[0].bars[0].size);
     KEXPECT(!fake[0].probing[0]);
     KEXPECTF(found[4].ncaps == 2 && found[4].caps[1].offset == 0xfc, "%d caps", found[4].ncaps);
+}
+
+/* The scan only reads configuration space: sizing a BAR writes the command register and the
+ * BAR, and under QEMU each such write rebuilds the memory map of every vCPU (about 20 ms at
+ * -smp 255 under TCG), so only the functions a driver finds are sized (pci_size_bars). */
+KTEST(pci_scan_only_reads)
+{
+    for (unsigned i = 0; i < FAKE_FNS; i++)
+        fake_fn_init(&fake[i], (uint16_t)(0xf000 + i));
+    fake_writes = 0;
+    unsigned n = pci_scan(&fake_access, found, ARRAY_SIZE(found));
+    KEXPECTF(n == FAKE_FNS && fake_writes == 0, "%u functions found, %u configuration writes", n,
+             fake_writes);
+    KEXPECT(!found[0].bars_sized && !found[0].skipped);
+    KEXPECT(pci_size_bars(&found[0]) && found[0].bars_sized);
+    KEXPECTF(fake_writes > 0 && found[0].bars[0].size == 0x1000, "%u writes, BAR0 size 0x%llx",
+             fake_writes, (unsigned long long)found[0].bars[0].size);
+    unsigned writes = fake_writes;
+    KEXPECT(pci_size_bars(&found[0]));
+    KEXPECTF(fake_writes == writes, "sized twice: %u writes, then %u", writes, fake_writes);
+    /* A function whose BAR is unusable is skipped when it is sized, with its line. */
+    fake[2].bar_mask[0] = 0;
+    KEXPECT(!pci_size_bars(&found[2]) && found[2].skipped);
+    KEXPECT(!pci_size_bars(&found[2]));
 }
 
 /* MSI with per-vector masking, on the fake function: the chip writes data, address and mask
