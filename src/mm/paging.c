@@ -248,13 +248,15 @@ void *ioremap_wc(uint64_t phys, size_t size)
     return map_device(phys, size, pat_wc_bits());
 }
 
-uintptr_t stack_map(size_t size)
+uintptr_t stack_map(size_t size, bool top_used_at_once)
 {
     size = ALIGN_UP(size, PAGE_SIZE);
     uintptr_t guard = vmap_reserve(size + PAGE_SIZE); /* the guard page is never mapped */
     uintptr_t lo = guard + PAGE_SIZE;
     for (size_t off = 0; off < size; off += PAGE_SIZE) {
-        uint64_t phys = pmm_alloc_page_uninit(); /* a stack is written before it is read */
+        /* a stack is written before it is read: no page of it is zeroed */
+        bool top = off + PAGE_SIZE == size;
+        uint64_t phys = top && top_used_at_once ? pmm_alloc_page_uninit() : pmm_alloc_page_apart();
         if (!phys || !map_page(lo + off, phys, PTE_W | PTE_NX | PTE_G))
             return 0;
     }

@@ -36,8 +36,12 @@ void *ioremap(uint64_t phys, size_t size);
  * has a PAT (cpu/pat.h), uncached where it has not; its part of the direct map is dropped.
  * Only before the APs start. */
 void *ioremap_wc(uint64_t phys, size_t size);
-/* A stack of `size` bytes (pages of fresh memory) with an unmapped guard page below it, in the
- * VMAP area.  Returns the lowest usable address (the top is lo + size), or 0. */
-uintptr_t stack_map(size_t size);
+/* A stack of `size` bytes (pages of fresh memory, not zeroed) with an unmapped guard page below
+ * it, in the VMAP area.  Returns the lowest usable address (the top is lo + size), or 0.  Its
+ * pages come from apart (pmm_alloc_page_apart), except, where `top_used_at_once`
+ * (a kernel or IRQ stack, written as soon as its CPU runs), the top page: that one comes from
+ * the bottom, beside the per-CPU area allocated just before it, so that the memory a CPU
+ * touches at once is in few 2 MiB pages (docs/memory.md). */
+uintptr_t stack_map(size_t size, bool top_used_at_once);
 
 #endif

@@ -14,6 +14,7 @@ static uint64_t *bitmap; /* bit set = page in use (or not RAM) */
 static size_t npages;    /* pages the bitmap covers: [0, npages * PAGE_SIZE) */
 static size_t nfree, ntotal;
 static size_t search_hint;
+static size_t apart_hint; /* pmm_alloc_page_apart looks from here up */
 static uint64_t max_phys;
 static uint64_t low_page;
 static struct spinlock lock = SPINLOCK_INIT;
@@ -93,6 +94,8 @@ void pmm_init(const struct boot_info *bi)
     reserve(boot_info_phys, boot_info_phys + bi->total_size);
     reserve(at, at + bytes);
     search_hint = PMM_LOW_RESERVED / PAGE_SIZE;
+    /* half-way between the kernel's end and the end of memory */
+    apart_hint = (search_hint + npages) / 2;
     kprintf("pmm: %zu of %zu pages free (%zu MiB); bitmap of %zu KiB at %#lx", nfree, ntotal,
             nfree >> (20 - PAGE_SHIFT), bytes >> 10, (unsigned long)at);
 }
@@ -127,6 +130,25 @@ static uint64_t alloc(size_t n, bool zero)
 uint64_t pmm_alloc_pages(size_t n) { return alloc(n, true); }
 uint64_t pmm_alloc_page(void) { return alloc(1, true); }
 uint64_t pmm_alloc_page_uninit(void) { return alloc(1, false); }
+
+uint64_t pmm_alloc_page_apart(void)
+{
+    bool irqs = spin_lock(&lock);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t start = pass ? PMM_LOW_RESERVED / PAGE_SIZE : apart_hint;
+        for (size_t p = start; p < npages; p++) {
+            if (!used(p)) {
+                set_used(p);
+                nfree--;
+                apart_hint = p + 1;
+                spin_unlock(&lock, irqs);
+                return (uint64_t)p * PAGE_SIZE;
+            }
+        }
+    }
+    spin_unlock(&lock, irqs);
+    return 0;
+}
 
 void pmm_free_pages(uint64_t phys, size_t n)
 {

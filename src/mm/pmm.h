@@ -22,6 +22,14 @@ uint64_t pmm_alloc_pages(size_t n);
  * is the first touch of every page, which costs a host page fault each under emulation, even
  * for the stack pages that are never used (docs/performance.md). */
 uint64_t pmm_alloc_page_uninit(void);
+/* A page left as it was, from a second cursor that starts half-way up memory: for pages that
+ * may never be touched (the deeper pages of a stack), kept apart from the ones the boot writes
+ * at once (from the bottom up).  A hypervisor backs guest memory on its first touch, in 2 MiB
+ * pages where it can (0.25-50 ms a fault on this machine's host), so mixing the two would have
+ * the boot touch every 2 MiB of the mix.  Not the top of memory: the loader's code ran there,
+ * and under TCG the first write to a page that held translated code throws that code away,
+ * for every vCPU (docs/memory.md). */
+uint64_t pmm_alloc_page_apart(void);
 void pmm_free_pages(uint64_t phys, size_t n);
 size_t pmm_free_count(void);
 size_t pmm_total_count(void);

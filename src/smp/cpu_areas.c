@@ -9,9 +9,10 @@
 
 extern char boot_stack_bottom[], boot_stack_top[];
 
-static struct percpu_stack make_stack(size_t size, const char *name, unsigned cpu)
+static struct percpu_stack make_stack(size_t size, const char *name, unsigned cpu,
+                                      bool used_at_once)
 {
-    uintptr_t lo = stack_map(size);
+    uintptr_t lo = stack_map(size, used_at_once);
     if (!lo)
         panic("percpu: no memory for the %s stack of cpu%u", name, cpu);
     stack_register(lo, lo + size, name, (int)cpu);
@@ -48,15 +49,15 @@ struct percpu *percpu_create(unsigned n, uint32_t apic_id)
         pc->self = pc;
         pc->cpu = n;
         pc->state = CPU_ABSENT;
-        pc->kernel_stack = make_stack(KERNEL_STACK_SIZE, "kernel", n);
+        pc->kernel_stack = make_stack(KERNEL_STACK_SIZE, "kernel", n, true);
     }
     pc->apic_id = apic_id;
-    pc->irq_stack = make_stack(IRQ_STACK_SIZE, "IRQ", n);
+    pc->irq_stack = make_stack(IRQ_STACK_SIZE, "IRQ", n, true);
     pc->irq_stack_top = pc->irq_stack.hi;
     for (unsigned i = 1; i <= IST_COUNT; i++)
-        pc->ist_stack[i] = make_stack(ist_sizes[i], ist_names[i], n);
+        pc->ist_stack[i] = make_stack(ist_sizes[i], ist_names[i], n, false);
 
-    pc->nmi_stack = make_stack(IST_STACK_SIZE, "NMI", n);
+    pc->nmi_stack = make_stack(IST_STACK_SIZE, "NMI", n, false);
     pc->nmi_work_top = pc->nmi_stack.hi;
     /* TSS.RSP0: where an interrupt from ring 3 lands; IST1-4 (SDM vol. 3A §8.7). */
     pc->tss.rsp[0] = pc->kernel_stack.hi;

@@ -358,11 +358,7 @@ static void bring_up(void)
                     c->apic_id);
             continue;
         }
-        struct percpu *pc = percpu_create(n, c->apic_id);
-        boot_table[n - 1] = (struct smp_boot_entry){ .apic_id = c->apic_id,
-                                                     .alive = 0,
-                                                     .percpu = (uintptr_t)pc,
-                                                     .stack_top = pc->kernel_stack.hi };
+        boot_table[n - 1] = (struct smp_boot_entry){ .apic_id = c->apic_id };
         n++;
     }
     if (!acpi_cpu_by_apic_id(bsp))
@@ -372,8 +368,15 @@ static void bring_up(void)
         shorthands_decide(MAX(enabled, 1u), 0);
         return;
     }
+    /* The trampoline's tables before the areas: the pages the boot writes stay together
+     * (mm/pmm.h, pmm_alloc_page_apart). */
     if (!trampoline_install())
         return;
+    for (unsigned c = 1; c < n; c++) {
+        struct percpu *pc = percpu_create(c, boot_table[c - 1].apic_id);
+        boot_table[c - 1].percpu = (uintptr_t)pc;
+        boot_table[c - 1].stack_top = pc->kernel_stack.hi;
+    }
     params()->count = n - 1;
     warm_reset_set();
 

@@ -84,3 +84,54 @@ KTEST(smp_warm_reset_restored)
     KEXPECTF(segment == 0 && offset == 0, "warm-reset vector %04x:%04x, expected 0000:0000",
              segment, offset);
 }
+
+/* What bring-up writes at once, each AP's area and the top pages of its kernel and IRQ stacks,
+ * is packed together, and the stack pages below them (and the IST and NMI stacks) lie apart: a
+ * hypervisor backs guest memory on first touch, in 2 MiB pages (mm/pmm.h, docs/memory.md). */
+static void span_add(uint64_t *lo, uint64_t *hi, uint64_t phys, uint64_t len)
+{
+    *lo = MIN(*lo, phys);
+    *hi = MAX(*hi, phys + len);
+}
+
+KTEST(percpu_boot_memory_packed)
+{
+    unsigned n = READ_ONCE(ncpus_possible);
+    if (n < 2) {
+        ktest_skip("one CPU: no AP areas");
+        return;
+    }
+    size_t area = ALIGN_UP(sizeof(struct percpu), PAGE_SIZE);
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (unsigned c = 1; c < n; c++) {
+        const struct percpu *pc = percpu_areas[c];
+        span_add(&lo, &hi, virt_to_phys(pc), area);
+        span_add(&lo, &hi, virt_to_phys((void *)(pc->kernel_stack.hi - PAGE_SIZE)), PAGE_SIZE);
+        span_add(&lo, &hi, virt_to_phys((void *)(pc->irq_stack.hi - PAGE_SIZE)), PAGE_SIZE);
+    }
+    /* The page tables that map the stacks come from the same place: one per 2 MiB of stacks
+     * (27 pages of address space an AP, guard pages included), and two more for the ends. */
+    uint64_t want = (n - 1) * (area + 2 * PAGE_SIZE) + ((n - 1) / 16 + 2) * PAGE_SIZE;
+    KEXPECTF(hi - lo <= want, "%u APs' areas and stack tops span 0x%llx-0x%llx, 0x%llx bytes: more "
+             "than 0x%llx", n - 1, (unsigned long long)lo, (unsigned long long)hi,
+             (unsigned long long)(hi - lo), (unsigned long long)want);
+    unsigned inside = 0;
+    for (unsigned c = 1; c < n; c++) {
+        const struct percpu *pc = percpu_areas[c];
+        const struct percpu_stack *st[] = { &pc->kernel_stack, &pc->irq_stack,
+                                            &pc->ist_stack[IST_DF], &pc->ist_stack[IST_NMI],
+                                            &pc->ist_stack[IST_DB], &pc->ist_stack[IST_MC],
+                                            &pc->nmi_stack };
+        for (unsigned s = 0; s < ARRAY_SIZE(st); s++) {
+            bool hot_top = s < 2; /* the kernel and IRQ stacks */
+            for (uintptr_t va = st[s]->lo; va < st[s]->hi - (hot_top ? PAGE_SIZE : 0);
+                 va += PAGE_SIZE) {
+                uint64_t phys = virt_to_phys((void *)va);
+                if (phys >= lo && phys < hi && !inside++)
+                    kprintf("# cpu%u: stack page %#lx (phys %#llx) among the packed pages", c,
+                            (unsigned long)va, (unsigned long long)phys);
+            }
+        }
+    }
+    KEXPECTF(!inside, "%u stack pages that bring-up does not touch lie among those it does", inside);
+}
