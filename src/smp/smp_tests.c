@@ -112,13 +112,15 @@ KTEST(percpu_boot_memory_packed)
     /* The page tables that map the stacks come from the same place: one per 2 MiB of stacks
      * (27 pages of address space an AP, guard pages included), and two more for the ends. */
     uint64_t want = (n - 1) * (area + 2 * PAGE_SIZE) + ((n - 1) / 16 + 2) * PAGE_SIZE;
-    KEXPECTF(hi - lo <= want, "%u APs' areas and stack tops span 0x%llx-0x%llx, 0x%llx bytes: more "
-             "than 0x%llx", n - 1, (unsigned long long)lo, (unsigned long long)hi,
-             (unsigned long long)(hi - lo), (unsigned long long)want);
+    KEXPECTF(hi - lo <= want,
+             "%u APs' areas and stack tops span 0x%llx-0x%llx, 0x%llx bytes: more "
+             "than 0x%llx",
+             n - 1, (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)(hi - lo),
+             (unsigned long long)want);
     unsigned inside = 0;
     for (unsigned c = 1; c < n; c++) {
         const struct percpu *pc = percpu_areas[c];
-        const struct percpu_stack *st[] = { &pc->kernel_stack, &pc->irq_stack,
+        const struct percpu_stack *st[] = { &pc->kernel_stack,      &pc->irq_stack,
                                             &pc->ist_stack[IST_DF], &pc->ist_stack[IST_NMI],
                                             &pc->ist_stack[IST_DB], &pc->ist_stack[IST_MC],
                                             &pc->nmi_stack };
@@ -133,5 +135,6 @@ KTEST(percpu_boot_memory_packed)
             }
         }
     }
-    KEXPECTF(!inside, "%u stack pages that bring-up does not touch lie among those it does", inside);
+    KEXPECTF(!inside, "%u stack pages that bring-up does not touch lie among those it does",
+             inside);
 }
