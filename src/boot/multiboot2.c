@@ -288,13 +288,13 @@ uint64_t mb2_low_page(const struct boot_info *bi, uint64_t from, uint64_t limit,
         uint64_t lo = MAX(e->base, from), end = MIN(e->base + e->length, limit);
         if (lo >= end || end - lo < page) /* also keeps ALIGN_UP below from wrapping */
             continue;
-        uint64_t p = ALIGN_UP(lo, page);
-        if (p < avoid_end && p + page > avoid) { /* step over the avoided range, once */
-            if (avoid_end >= end)
+        uint64_t first = ALIGN_UP(lo, page), p = ALIGN_DOWN(end, page) - page;
+        if (p < avoid_end && p + page > avoid) { /* step under the avoided range, once */
+            if (ALIGN_DOWN(avoid, page) < first + page)
                 continue;
-            p = ALIGN_UP(avoid_end, page);
+            p = ALIGN_DOWN(avoid, page) - page;
         }
-        if (p + page <= end && (!best || p < best))
+        if (p >= first && p > best)
             best = p;
     }
     return best;

@@ -103,9 +103,12 @@ struct boot_info {
  * cases `out` holds every sound tag seen and `problem` says what was wrong. */
 int mb2_parse(const void *mbi, size_t avail, struct boot_info *out);
 
-/* The lowest 4 KiB page at or above `from` that ends at or below `limit`, lies wholly inside
+/* The highest 4 KiB page at or above `from` that ends at or below `limit`, lies wholly inside
  * one available (type 1) memory map entry and does not overlap [avoid, avoid_end); 0 if there
- * is none (so `from` must be above 0).  For the AP trampoline, which must sit below 1 MiB. */
+ * is none (so `from` must be above 0).  For the AP trampoline, which must sit below 1 MiB: the
+ * highest, as Linux takes for its real-mode code, since loaders put their last stubs in the
+ * lowest free pages (GRUB's relocator ran at 0x1000, and under TCG writing over translated
+ * code cost 12.7 ms at -smp 255: docs/performance.md). */
 uint64_t mb2_low_page(const struct boot_info *bi, uint64_t from, uint64_t limit, uint64_t avoid,
                       uint64_t avoid_end);
 

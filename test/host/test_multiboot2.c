@@ -546,18 +546,21 @@ static void test_uefi(void)
 
 static void test_low_page(void)
 {
-    /* OVMF: the information at 0x2000-0x3d8f is stepped over only where it is in the way. */
+    /* OVMF: the highest page of 0-0xa0000; the information at 0x2000-0x3d8f is stepped under
+     * only where it is in the way. */
     mbi_start();
     mmap_tag(24, 4, ovmf_mmap);
     mbi_end();
     CHECK_EQ(parse(), 0);
-    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x2000, 0x3d90), 0x1000);
-    CHECK_EQ(mb2_low_page(&bi, 0x2000, 0x100000, 0x2000, 0x3d90), 0x4000);
-    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x800, 0x1001), 0x2000);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x2000, 0x3d90), 0x9f000);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x9f000, 0x2000, 0x3d90), 0x9e000);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x9e800, 0xa0000), 0x9d000);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x4000, 0x2000, 0x3d90), 0x1000);
+    CHECK_EQ(mb2_low_page(&bi, 0x2000, 0x4000, 0x2000, 0x3d90), 0);
     /* SeaBIOS: 0-0x9fc00 available; the last whole page below it is 0x9e000. */
     well_formed(false);
     CHECK_EQ(parse(), 0);
-    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x100000, 0x101000), 0x1000);
+    CHECK_EQ(mb2_low_page(&bi, 0x1000, 0x100000, 0x100000, 0x101000), 0x9e000);
     CHECK_EQ(mb2_low_page(&bi, 0x9e000, 0x100000, 0, 0), 0x9e000);
     CHECK_EQ(mb2_low_page(&bi, 0x9e001, 0x100000, 0, 0), 0);
     /* No free low memory at all: 0, whatever is avoided. */
