@@ -301,6 +301,20 @@ def parse_ktap(texts: Sequence[str]) -> KtapResult:
     return r
 
 
+def cpu_table(b) -> list[tuple[int, int, str]]:
+    """The boot's CPU table (src/smp/smp.c) as (cpu, apic, state) per CPU, from any result with
+    findall(): a row is one CPU (`smp:  3  4  online`) or a run of CPUs with consecutive APIC
+    IDs and the same state (`smp:  1-2  1-2  online`)."""
+    rows = []
+    for m in b.findall(r"^smp: +(\d+)(?:-(\d+))? +(\d+)(?:-(\d+))?  (\S.*)$"):
+        c0, c1 = int(m.group(1)), int(m.group(2) or m.group(1))
+        a0, a1 = int(m.group(3)), int(m.group(4) or m.group(3))
+        if c1 - c0 != a1 - a0:
+            raise AssertionError(f"a CPU table row whose two ranges differ in length: {m.group(0)}")
+        rows += [(c0 + i, a0 + i, m.group(5)) for i in range(c1 - c0 + 1)]
+    return rows
+
+
 # --------------------------------------------------------------------------------------------
 # A boot's result
 

@@ -49,18 +49,6 @@ def test_every_cpu_online_with_its_own_percpu(vm, n, machine, mode, firmware):
     assert all(m.group(1) == m.group(3) for m in bps)
 
 
-def cpu_table(b) -> list[tuple[int, int, str]]:
-    """The boot's CPU table as (cpu, apic, state) per CPU: a row is one CPU (`smp:  3  4  online`)
-    or a run of CPUs with consecutive APIC IDs and the same state (`smp:  1-2  1-2  online`)."""
-    rows = []
-    for m in b.findall(r"^smp: +(\d+)(?:-(\d+))? +(\d+)(?:-(\d+))?  (\S.*)$"):
-        c0, c1 = int(m.group(1)), int(m.group(2) or m.group(1))
-        a0, a1 = int(m.group(3)), int(m.group(4) or m.group(3))
-        assert c1 - c0 == a1 - a0, m.group(0)
-        rows += [(c0 + i, a0 + i, m.group(5)) for i in range(c1 - c0 + 1)]
-    return rows
-
-
 @pytest.mark.parametrize("smp,apic_ids", [
     ("6,sockets=2,cores=3", [0, 1, 2, 4, 5, 6]),
     ("8,sockets=2,cores=2,threads=2", [0, 1, 2, 3, 4, 5, 6, 7]),
@@ -72,7 +60,7 @@ def test_topologies(vm, smp, apic_ids, mode):
     assert b.rc == qemu.EXIT_PASS, b.summary()
     n = len(apic_ids)
     assert b.find(rf"^smp: {n} of {n} cpus online"), b.summary()
-    table = cpu_table(b)
+    table = qemu.cpu_table(b)
     assert [a for _, a, _ in table] == apic_ids, table
     assert [c for c, _, _ in table] == list(range(n)), "CPU numbers must stay dense"
     assert all(state.startswith("online") for _, _, state in table), table
