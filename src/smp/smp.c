@@ -264,8 +264,8 @@ static void wait_online(unsigned first, unsigned last, uint64_t spin_us, uint64_
     }
 }
 
-/* One AP, INIT-SIPI-SIPI and the waits: serial bring-up, and a CPU brought back online. */
-static void start_one(unsigned c)
+/* INIT-SIPI-SIPI to one AP, marked STARTING; the second SIPI only if the first was not taken. */
+static void kick_one(unsigned c)
 {
     struct smp_boot_entry *e = &boot_table[c - 1];
     __atomic_store_n(&e->alive, 0, __ATOMIC_RELEASE);
@@ -277,8 +277,30 @@ static void start_one(unsigned c)
         send_sipi(e->apic_id);
         udelay(sipi_delay());
     }
-    if (wait_alive(e, ALIVE_TIMEOUT_US))
+}
+
+/* One AP, INIT-SIPI-SIPI and the waits: serial bring-up, and a CPU brought back online. */
+static void start_one(unsigned c)
+{
+    kick_one(c);
+    if (wait_alive(&boot_table[c - 1], ALIVE_TIMEOUT_US))
         wait_online(c, c, ONLINE_SPIN_US, ONLINE_TIMEOUT_US);
+}
+
+/* A CPU still STARTING after its waits becomes FAILED, with the line that says how far it
+ * got; false if it came online. */
+static bool give_up_if_starting(unsigned c)
+{
+    uint32_t starting = CPU_STARTING;
+    if (!__atomic_compare_exchange_n(&per_cpu(c, state), &starting, CPU_FAILED, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return false;
+    if (READ_ONCE(boot_table[c - 1].alive))
+        kprintf("smp: cpu %u (apic %u) started but did not finish cpu_init in time", c,
+                per_cpu(c, apic_id));
+    else
+        kprintf("smp: cpu %u (apic %u) did not start", c, per_cpu(c, apic_id));
+    return true;
 }
 
 static void start_serial(unsigned n)
@@ -416,18 +438,8 @@ static void bring_up(void)
     bringup_us = time_since_boot_us() - t0;
     time_stage(STAGE_APS_ONLINE);
 
-    for (unsigned c = 1; c < n; c++) {
-        uint32_t starting = CPU_STARTING;
-        if (__atomic_compare_exchange_n(&per_cpu(c, state), &starting, CPU_FAILED, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) == false)
-            continue; /* online */
-        bool alive = READ_ONCE(boot_table[c - 1].alive);
-        if (alive)
-            kprintf("smp: cpu %u (apic %u) started but did not finish cpu_init in time", c,
-                    per_cpu(c, apic_id));
-        else
-            kprintf("smp: cpu %u (apic %u) did not start", c, per_cpu(c, apic_id));
-    }
+    for (unsigned c = 1; c < n; c++)
+        give_up_if_starting(c);
     if (params()->strays)
         kprintf("smp: warning: %u CPU(s) reached the trampoline with an APIC ID not in the table; "
                 "parked",
@@ -492,17 +504,7 @@ int smp_start_cpu(unsigned c)
     warm_reset_set();
     start_one(c);
     warm_reset_restore();
-    uint32_t starting = CPU_STARTING;
-    int rc = 0;
-    if (__atomic_compare_exchange_n(&per_cpu(c, state), &starting, CPU_FAILED, false,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        if (READ_ONCE(boot_table[c - 1].alive))
-            kprintf("smp: cpu %u (apic %u) started but did not finish cpu_init in time", c,
-                    per_cpu(c, apic_id));
-        else
-            kprintf("smp: cpu %u (apic %u) did not start", c, per_cpu(c, apic_id));
-        rc = -1;
-    }
+    int rc = give_up_if_starting(c) ? -1 : 0;
     irq_restore(irqs);
     return rc;
 }
@@ -511,13 +513,7 @@ void smp_start_cpu_nowait(unsigned c)
 {
     if (!c || c >= ncpus_possible || !trampoline_phys)
         return;
-    struct smp_boot_entry *e = &boot_table[c - 1];
-    __atomic_store_n(&e->alive, 0, __ATOMIC_RELEASE);
-    __atomic_store_n(&per_cpu(c, state), CPU_STARTING, __ATOMIC_RELEASE);
-    send_init(e->apic_id);
-    send_sipi(e->apic_id);
-    udelay(sipi_delay());
-    send_sipi(e->apic_id);
+    kick_one(c);
 }
 
 void smp_park_cpu(unsigned c)
