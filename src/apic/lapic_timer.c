@@ -34,11 +34,7 @@ static uint64_t tick_tsc[MAX_CPUS][TICK_HISTORY]; /* TSC at the last ticks, a ri
 
 static const char *param_hz(const char *v)
 {
-    unsigned long long n;
-    if (!v || parse_u64(v, &n) || n < 1 || n > HZ_MAX)
-        return "expected timer.hz=1..10000";
-    hz = (unsigned)n;
-    return NULL;
+    return parse_uint_range(v, 1, HZ_MAX, &hz) ? "expected timer.hz=1..10000" : NULL;
 }
 KERNEL_PARAM("timer.hz", param_hz,
              "N: local APIC timer ticks per second on every CPU (default 100)");
@@ -51,11 +47,9 @@ KERNEL_PARAM("timer.hz", param_hz,
  * rate back.  The idle CPU still ticks, so that a CPU that stopped ticking is a stuck one. */
 static const char *param_idle_hz(const char *v)
 {
-    unsigned long long n;
-    if (!v || parse_u64(v, &n) || n < 1 || n > HZ_MAX)
-        return "expected timer.idle_hz=1..10000 (at most timer.hz)";
-    idle_hz = (unsigned)n;
-    return NULL;
+    return parse_uint_range(v, 1, HZ_MAX, &idle_hz)
+               ? "expected timer.idle_hz=1..10000 (at most timer.hz)"
+               : NULL;
 }
 KERNEL_PARAM("timer.idle_hz", param_idle_hz,
              "N: ticks per second on a CPU that sits in its idle loop (default 1; timer.hz "

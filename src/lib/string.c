@@ -154,6 +154,15 @@ int parse_u64(const char *s, unsigned long long *out)
     return 0;
 }
 
+int parse_uint_range(const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+    unsigned long long n;
+    if (!v || parse_u64(v, &n) || n < lo || n > hi)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
 size_t str_escape(char *dst, size_t size, const char *src)
 {
     static const char hex[] = "0123456789abcdef";

@@ -23,5 +23,8 @@ size_t str_escape(char *dst, size_t size, const char *src);
 /* Parses an unsigned number in base 10, or 16 with a 0x prefix, filling the whole string.
  * Returns 0, or -1 for an empty, malformed or too large value. */
 int parse_u64(const char *s, unsigned long long *out);
+/* A number as parse_u64 reads it, within [lo, hi]; 0 and *out set, or -1 (v NULL, not a number,
+ * out of range) with *out untouched.  For the kernel parameters' N. */
+int parse_uint_range(const char *v, unsigned lo, unsigned hi, unsigned *out);
 
 #endif

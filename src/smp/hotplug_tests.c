@@ -54,11 +54,7 @@ static bool com1_stream;
 
 static const char *param_cycles(const char *v)
 {
-    unsigned long long n;
-    if (!v || parse_u64(v, &n) || n < 1 || n > CYCLES_MAX)
-        return "expected hotplug.cycles=1..100000";
-    cycles = (unsigned)n;
-    return NULL;
+    return parse_uint_range(v, 1, CYCLES_MAX, &cycles) ? "expected hotplug.cycles=1..100000" : NULL;
 }
 KERNEL_PARAM("hotplug.cycles", param_cycles,
              "N: offline/online cycles in tests hotplug_cycle_* (default 20)");

@@ -85,11 +85,7 @@ KERNEL_PARAM("smp.delays", param_delays,
 
 static const char *param_maxcpus(const char *v)
 {
-    unsigned long long n;
-    if (!v || parse_u64(v, &n) || n < 1 || n > MAX_CPUS)
-        return "expected smp.maxcpus=1..512";
-    maxcpus = (unsigned)n;
-    return NULL;
+    return parse_uint_range(v, 1, MAX_CPUS, &maxcpus) ? "expected smp.maxcpus=1..512" : NULL;
 }
 KERNEL_PARAM("smp.maxcpus", param_maxcpus, "N: bring up at most N CPUs, the BSP included");
 

@@ -102,18 +102,9 @@ KERNEL_PARAM("watchdog", param_mode,
              "off|buddy|nmi|all: lockup detection (default buddy: the buddy and soft-lockup "
              "checks; nmi adds an HPET NMI watchdog and soft-lockup checks without the buddy)");
 
-static const char *parse_ms(const char *v, unsigned *out, unsigned lo, unsigned hi)
-{
-    unsigned long long n;
-    if (!v || parse_u64(v, &n) || n < lo || n > hi)
-        return "out of range";
-    *out = (unsigned)n;
-    return NULL;
-}
-
 static const char *param_period(const char *v)
 {
-    return parse_ms(v, &period_ms, PERIOD_MS_MIN, PERIOD_MS_MAX)
+    return parse_uint_range(v, PERIOD_MS_MIN, PERIOD_MS_MAX, &period_ms)
                ? "expected watchdog.period_ms=10..60000"
                : NULL;
 }
@@ -122,7 +113,7 @@ KERNEL_PARAM("watchdog.period_ms", param_period,
 
 static const char *param_hard(const char *v)
 {
-    return parse_ms(v, &hard_ms, PERIOD_MS_MIN, THRESH_MS_MAX)
+    return parse_uint_range(v, PERIOD_MS_MIN, THRESH_MS_MAX, &hard_ms)
                ? "expected watchdog.hard_ms=10..600000"
                : NULL;
 }
@@ -131,7 +122,8 @@ KERNEL_PARAM("watchdog.hard_ms", param_hard,
 
 static const char *param_soft(const char *v)
 {
-    return parse_ms(v, &soft_ms, 0, THRESH_MS_MAX) ? "expected watchdog.soft_ms=0..600000" : NULL;
+    return parse_uint_range(v, 0, THRESH_MS_MAX, &soft_ms) ? "expected watchdog.soft_ms=0..600000"
+                                                           : NULL;
 }
 KERNEL_PARAM("watchdog.soft_ms", param_soft,
              "N: a CPU that has not reached its idle loop or the console for N ms is in a soft "
