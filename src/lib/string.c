@@ -163,6 +163,14 @@ int parse_uint_range(const char *v, unsigned lo, unsigned hi, unsigned *out)
     return 0;
 }
 
+int parse_01(const char *v, bool *out)
+{
+    if (!v || (strcmp(v, "0") && strcmp(v, "1")))
+        return -1;
+    *out = v[0] == '1';
+    return 0;
+}
+
 size_t str_escape(char *dst, size_t size, const char *src)
 {
     static const char hex[] = "0123456789abcdef";

@@ -1,6 +1,7 @@
 #ifndef CADRE_STRING_H
 #define CADRE_STRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The compilers emit calls to these even in freestanding code (struct copies), so they exist. */
@@ -26,5 +27,7 @@ int parse_u64(const char *s, unsigned long long *out);
 /* A number as parse_u64 reads it, within [lo, hi]; 0 and *out set, or -1 (v NULL, not a number,
  * out of range) with *out untouched.  For the kernel parameters' N. */
 int parse_uint_range(const char *v, unsigned lo, unsigned hi, unsigned *out);
+/* "0" or "1" as false or true; 0 and *out set, or -1 with *out untouched. */
+int parse_01(const char *v, bool *out);
 
 #endif

@@ -61,13 +61,7 @@ KERNEL_PARAM("hotplug.cycles", param_cycles,
 
 static const char *param_com1(const char *v)
 {
-    if (v && !strcmp(v, "1"))
-        com1_stream = true;
-    else if (v && !strcmp(v, "0"))
-        com1_stream = false;
-    else
-        return "expected hotplug.com1=0 or hotplug.com1=1";
-    return NULL;
+    return parse_01(v, &com1_stream) ? "expected hotplug.com1=0 or hotplug.com1=1" : NULL;
 }
 KERNEL_PARAM("hotplug.com1", param_com1,
              "1: tests hotplug_cycle_* ask the host for numbered COM1 bytes and check them");

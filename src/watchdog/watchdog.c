@@ -131,13 +131,7 @@ KERNEL_PARAM("watchdog.soft_ms", param_soft,
 
 static const char *param_panic(const char *v)
 {
-    if (v && !strcmp(v, "1"))
-        do_panic = true;
-    else if (v && !strcmp(v, "0"))
-        do_panic = false;
-    else
-        return "expected watchdog.panic=0 or watchdog.panic=1";
-    return NULL;
+    return parse_01(v, &do_panic) ? "expected watchdog.panic=0 or watchdog.panic=1" : NULL;
 }
 KERNEL_PARAM("watchdog.panic", param_panic,
              "0|1: after a lockup's report, go on (default) or panic");
