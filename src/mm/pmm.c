@@ -100,13 +100,14 @@ void pmm_init(const struct boot_info *bi)
             nfree >> (20 - PAGE_SHIFT), bytes >> 10, (unsigned long)at);
 }
 
-static uint64_t alloc(size_t n, bool zero)
+/* n contiguous free pages, first fit from *hint (then from 1 MiB), which moves past them. */
+static uint64_t alloc(size_t n, bool zero, size_t *hint)
 {
     if (!n)
         return 0;
     bool irqs = spin_lock(&lock);
     for (int pass = 0; pass < 2; pass++) {
-        size_t start = pass ? PMM_LOW_RESERVED / PAGE_SIZE : search_hint, run = 0;
+        size_t start = pass ? PMM_LOW_RESERVED / PAGE_SIZE : *hint, run = 0;
         for (size_t p = start; p < npages; p++) {
             run = used(p) ? 0 : run + 1;
             if (run == n) {
@@ -114,7 +115,7 @@ static uint64_t alloc(size_t n, bool zero)
                 for (size_t q = first; q <= p; q++)
                     set_used(q);
                 nfree -= n;
-                search_hint = p + 1;
+                *hint = p + 1;
                 spin_unlock(&lock, irqs);
                 uint64_t phys = (uint64_t)first * PAGE_SIZE;
                 if (zero)
@@ -127,28 +128,10 @@ static uint64_t alloc(size_t n, bool zero)
     return 0;
 }
 
-uint64_t pmm_alloc_pages(size_t n) { return alloc(n, true); }
-uint64_t pmm_alloc_page(void) { return alloc(1, true); }
-uint64_t pmm_alloc_page_uninit(void) { return alloc(1, false); }
-
-uint64_t pmm_alloc_page_apart(void)
-{
-    bool irqs = spin_lock(&lock);
-    for (int pass = 0; pass < 2; pass++) {
-        size_t start = pass ? PMM_LOW_RESERVED / PAGE_SIZE : apart_hint;
-        for (size_t p = start; p < npages; p++) {
-            if (!used(p)) {
-                set_used(p);
-                nfree--;
-                apart_hint = p + 1;
-                spin_unlock(&lock, irqs);
-                return (uint64_t)p * PAGE_SIZE;
-            }
-        }
-    }
-    spin_unlock(&lock, irqs);
-    return 0;
-}
+uint64_t pmm_alloc_pages(size_t n) { return alloc(n, true, &search_hint); }
+uint64_t pmm_alloc_page(void) { return alloc(1, true, &search_hint); }
+uint64_t pmm_alloc_page_uninit(void) { return alloc(1, false, &search_hint); }
+uint64_t pmm_alloc_page_apart(void) { return alloc(1, false, &apart_hint); }
 
 void pmm_free_pages(uint64_t phys, size_t n)
 {
