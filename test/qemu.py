@@ -587,14 +587,18 @@ def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | 
          until: str | re.Pattern | None = None, extra_args: Sequence[str] = (),
          name: str = "boot", firmware: str = "bios",
          on_match: Sequence[tuple[str | re.Pattern, Callable[[Qmp], object]]] = (),
-         serial_input: Sequence[tuple[str | re.Pattern, bytes]] | None = None,
+         serial_input: Sequence[tuple[str | re.Pattern, bytes | Callable[[str, Callable[[bytes], None]], bool]]]
+         | None = None,
          serial_in_order: bool = False, serial: str = "socket") -> Boot:
     """Boots the ISO once and returns what happened.
 
     cmdline: appended to GRUB's through fw_cfg.  smp: an int or an -smp string.  until: stop
     QEMU once a kernel line matches (rc None).  on_match: (regex, callback(qmp)) pairs, each
     called once, when its regex first matches a kernel line, with a connected Qmp.
-    serial_input: (regex, bytes) pairs: the bytes go to COM1 when the regex first matches.
+    serial_input: (regex, bytes) pairs: the bytes go to COM1 when the regex first matches.  In
+    place of the bytes, a callback(line, send) for each matching line, which may call send(bytes)
+    and returns True once it is done (a command repeated until its answer says what the test
+    waits for, with no time in the test).
     serial_in_order: each pair's regex is looked for only in the lines after the previous pair
     fired (a script of commands, each sent once the answer to the last one came; without it a
     boot line that happens to match would send a command early).  firmware: "bios" (SeaBIOS)
@@ -670,11 +674,16 @@ def boot(cmdline: str = "", smp: int | str = 1, machine: str = "pc", cpu: str | 
                             if serial_in_order and k and not inputs[k - 1][2]:
                                 break
                             if not item[2] and item[0].search(text):
-                                item[2] = True
-                                err_msg = reader.send(item[1])
-                                if err_msg:
-                                    b.errors.append(f"serial input for /{item[0].pattern}/: {err_msg}")
-                                if serial_in_order:
+                                def send(data: bytes, rx=item[0].pattern) -> None:
+                                    err_msg = reader.send(data)
+                                    if err_msg:
+                                        b.errors.append(f"serial input for /{rx}/: {err_msg}")
+                                if callable(item[1]):
+                                    item[2] = bool(item[1](text, send))
+                                else:
+                                    item[2] = True
+                                    send(item[1])
+                                if serial_in_order and item[2]:
                                     break  # the next one looks from the next line on
                         for item in matchers:
                             if not item[2] and item[0].search(text):
