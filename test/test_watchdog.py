@@ -184,3 +184,16 @@ def test_lockup_all_under_kvm(vm):
     b = vm(cmdline=f"test=fault:lockup_all watchdog=all {HARD}", smp=8, accel="kvm",
            machine="q35,accel=kvm,kernel-irqchip=split", timeout=240)
     check_lockup_all(b, 8)
+
+
+def test_slow_console_is_not_a_soft_lockup(vm):
+    """A CPU printing a long block through a slow console (as the screen is under this machine's
+    KVM) is making progress: no soft-lockup report (KTAP watchdog_slow_console_is_not_a_soft_lockup,
+    which checks that the printing outlasted the threshold)."""
+    b = vm(cmdline="test=watchdog_slow_console_is_not_a_soft_lockup watchdog.period_ms=100 "
+                   "watchdog.soft_ms=400", smp=2, timeout=90)
+    assert b.rc == qemu.EXIT_PASS, b.summary()
+    k = b.ktap()
+    assert [t.name for t in k.tests] == ["watchdog_slow_console_is_not_a_soft_lockup"], k.describe()
+    assert k.passed and not k.tests[0].skipped, k.describe()
+    assert not b.find(r"^watchdog: soft lockup on cpu"), b.summary()

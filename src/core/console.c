@@ -325,8 +325,11 @@ static void flush(int me)
                         stop_here();
                     return;
                 }
-                emit(logbuf[t % LOG_SIZE]);
+                char c = logbuf[t % LOG_SIZE];
+                emit(c);
                 __atomic_store_n(&tail, ++t, __ATOMIC_RELEASE);
+                if (c == '\n') /* a printer that gets lines out is making progress */
+                    cpu_touch_watchdog();
             }
         }
         __atomic_store_n(&printer, NO_CPU, __ATOMIC_RELEASE);
